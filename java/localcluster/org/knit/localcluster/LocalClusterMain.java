@@ -1,0 +1,5 @@
+package org.knit.localcluster;
+
+public final class LocalClusterMain {
+  public static void main(String[] args) { System.out.println("lc"); }
+}

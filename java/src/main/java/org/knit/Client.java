@@ -1,0 +1,5 @@
+package org.knit;
+
+public final class Client {
+  public static void main(String[] args) { System.out.println("knit"); }
+}
