@@ -121,7 +121,7 @@ def venvs(tmp_path_factory, hadoop_cluster):
     base = tmp_path_factory.mktemp("envs")
     wheel = make_wheel(base)
     assert subprocess.run([sys.executable, "-c", "import knitpkg"]).returncode != 0
-    zipped = make_venv(base / "venvzip", wheel)
+    make_venv(base / "venvzip", wheel)
     subprocess.run(["zip", "-qr", "venvzip.zip", "venvzip/"], cwd=base, check=True)
     tarred = make_venv(base / "venvtar", wheel)
     with tarfile.open(base / "venvtar.tar.gz", "w:gz") as tf:  # flat, like venv-pack output
