@@ -265,7 +265,7 @@ class ClientGateway:
             info = wait_for_conn_file(proc, conn_file, timeout, log_path)
             gateway = _open_gateway("127.0.0.1", int(info["port"]), secret)
         except BaseException:
-            _stop_process(proc)
+            _stop_process(proc, timeout=5.0)  # a JVM that failed its handshake gets no grace period
             shutil.rmtree(workdir, ignore_errors=True)
             raise
         logger.info("client JVM %d serving on 127.0.0.1:%d", proc.pid, info["port"])
