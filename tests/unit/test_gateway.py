@@ -7,8 +7,6 @@ import logging
 import os
 import re
 import stat
-import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
