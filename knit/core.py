@@ -514,12 +514,14 @@ class Knit:
         The client JVM does the same when its stdin closes; this is the orderly path.
         """
         for k in list(cls._instances):
-            try:
-                if k.app_id is not None and not k.detached and gateway.client_running():
-                    k.kill(timeout=10)
+            k._close_master()
+            if k.app_id is None or k.detached or not gateway.client_running():
+                continue
+            try:  # ask, don't wait: the RM finishes the kill on its own
+                if k.runtime_status() not in TERMINAL_STATES:
+                    gateway.client().call("kill", k.app_id)
             except KnitException as e:
                 logger.warning("could not kill %s at exit: %s", k.app_id, e)
-            k._close_master()
 
 
 atexit.register(Knit._cleanup)

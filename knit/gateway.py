@@ -320,27 +320,42 @@ def _stop_process(proc: subprocess.Popen, timeout: float = 60.0) -> None:
 
 _JAVA_ERRORS: list[tuple[str, type[KnitException]]] = [
     ("ApplicationNotFoundException", ApplicationNotFound),
+    ("SpecException", SpecError),
     ("IllegalArgumentException", SpecError),
-    ("FileNotFoundException", SpecError),
     ("ConfigError", ConfigError),
 ]
+
+
+def _classify(java_exception: Any, depth: int = 4) -> type[KnitException] | None:
+    """The Knit exception for a Java exception or, failing that, for one of its first causes."""
+    cause = java_exception
+    for _ in range(depth):
+        if cause is None:
+            return None
+        java_class = cause.getClass().getName()
+        for marker, error in _JAVA_ERRORS:
+            if marker in java_class:
+                return error
+        cause = cause.getCause()
+    return None
 
 
 def call_java(method: Callable, *args: Any) -> Any:
     """Call a Py4J method; Java exceptions become typed :class:`KnitException` subclasses.
 
-    ``ApplicationNotFoundException`` -> :class:`ApplicationNotFound`, ``IllegalArgumentException`` and
-    ``FileNotFoundException`` (bad spec or missing input) -> :class:`SpecError`, anything else from Java ->
-    :class:`YARNError`; a lost connection -> :class:`GatewayError`.
+    ``ApplicationNotFoundException`` -> :class:`ApplicationNotFound`; ``SpecException`` and
+    ``IllegalArgumentException`` (bad spec or missing input) -> :class:`SpecError`;
+    ``ConfigErrorException`` -> :class:`ConfigError`; anything else from Java -> :class:`YARNError`; a lost
+    connection -> :class:`GatewayError`.
     """
     try:
         return method(*args)
     except Py4JJavaError as e:
         java_class = e.java_exception.getClass().getName()
         message = e.java_exception.getMessage() or java_class
-        for marker, error in _JAVA_ERRORS:
-            if marker in java_class:
-                raise error(message) from None
+        error = _classify(e.java_exception)
+        if error is not None:
+            raise error(message) from None
         raise YARNError(f"{java_class}: {message}") from None
     except Py4JNetworkError as e:
         raise GatewayError(f"lost the connection to the Knit JVM: {e}") from e
