@@ -58,7 +58,7 @@ class Knit:
     replication_factor : int
         HDFS replication of uploaded files (default 3).
     rm, rm_port : str, int, optional
-        ResourceManager host and RPC port, overriding the configuration.
+        ResourceManager host and web (REST) port, as in knit, overriding the configuration.
     nn, nn_port : str, int, optional
         NameNode host and port, overriding ``fs.defaultFS``.
     user : str, optional
@@ -94,9 +94,9 @@ class Knit:
         self.replication_factor = int(replication_factor)
         self.lang = lang
         self.conf = self._load_conf(autodetect=autodetect, rm=rm, rm_port=rm_port, nn=nn, nn_port=nn_port,
-                                    user=user, pars=pars, **kwargs)
-        self.user = self.conf["user"]
-        self.hdfs_home = self._qualify(hdfs_home or self.conf.get("hdfs_home") or f"/user/{self.user}")
+                                    user=user, hdfs_home=hdfs_home, pars=pars, **kwargs)
+        self.user: str = self.conf["user"]
+        self.hdfs_home: str = self._qualify(self.conf.get("hdfs_home") or f"/user/{self.user}")
         self._yarn_api = None
         self.app_id: str | None = None
         self.detached = False
@@ -108,39 +108,27 @@ class Knit:
 
     @staticmethod
     def _load_conf(autodetect: bool, rm: str | None, rm_port: int | None, nn: str | None,
-                   nn_port: int | None, user: str | None, pars: Mapping[str, Any] | None,
-                   **kwargs: Any) -> dict[str, Any]:
-        """Resolve the settings Knit needs: ``user``, ``fs.defaultFS`` and the Hadoop overrides.
+                   nn_port: int | None, user: str | None, hdfs_home: str | None,
+                   pars: Mapping[str, Any] | None, **kwargs: Any) -> Mapping[str, Any]:
+        """Resolve the settings Knit needs: ``user``, ``fs.defaultFS``, ``hdfs_home`` and ``overrides``.
 
-        ``conf["overrides"]`` holds the Hadoop configuration entries the client JVM applies on top of its
-        files (the spec's ``conf``).
+        With :mod:`knit.conf` installed its ``HadoopConf`` reads the site files (``self.conf.hadoop``);
+        ``overrides`` are the Hadoop entries the client JVM sets on top of its files (the spec's ``conf``).
         """
-        if kwargs:
-            raise TypeError(f"Knit() got unexpected keyword arguments {sorted(kwargs)}")
         if pars is not None and not isinstance(pars, Mapping):
             raise ConfigError(f"pars must be a dict of Hadoop configuration entries; got {pars!r}")
-        overrides = {str(k): str(v) for k, v in (pars or {}).items()}
-        if rm_port is not None and rm is None:
-            raise ConfigError("rm_port was given without rm: give both, e.g. rm='rm-host', rm_port=8032")
-        if rm is not None:
-            address = f"{rm}:{rm_port}" if rm_port is not None else None
-            overrides["yarn.resourcemanager.hostname"] = str(rm)
-            if address:
-                overrides["yarn.resourcemanager.address"] = address
-        if nn_port is not None and nn is None:
-            raise ConfigError("nn_port was given without nn: give both, e.g. nn='nn-host', nn_port=8020")
-        if nn is not None:
-            overrides["fs.defaultFS"] = f"hdfs://{nn}:{nn_port}" if nn_port is not None else f"hdfs://{nn}"
-        default_fs = overrides.get("fs.defaultFS")
-        if default_fs is None and autodetect:
-            default_fs = _read_site_property("core-site.xml", "fs.defaultFS")
-        user = user or os.environ.get("HADOOP_USER_NAME") or getpass.getuser()
-        return {"user": user, "fs.defaultFS": default_fs, "overrides": overrides}
+        conf_module = _optional("conf")
+        if conf_module is not None and hasattr(conf_module, "HadoopConf"):
+            hadoop = conf_module.HadoopConf(pars=pars, rm=rm, rm_port=rm_port, nn=nn, nn_port=nn_port, user=user,
+                                            hdfs_home=hdfs_home, autodetect=autodetect, **kwargs)
+            return {"user": hadoop.user, "fs.defaultFS": hadoop.default_fs, "hdfs_home": hadoop.home_dir,
+                    "overrides": hadoop.overrides(), "hadoop": hadoop}
+        return _fallback_conf(autodetect, rm, rm_port, nn, nn_port, user, hdfs_home, pars, **kwargs)
 
     def _qualify(self, path: str) -> str:
         """``/user/me`` -> ``hdfs://nn:port/user/me`` when ``fs.defaultFS`` is known."""
         default_fs = self.conf.get("fs.defaultFS")
-        if "://" in path or not default_fs:
+        if "://" in path or not default_fs or default_fs.startswith("file:"):
             return path.rstrip("/") or "/"
         return default_fs.rstrip("/") + "/" + path.lstrip("/").rstrip("/")
 
@@ -549,6 +537,26 @@ def _env_entry(env: Any) -> EnvSpec:
     base = source.rstrip("/").rsplit("/", 1)[-1]
     name = next((base[:-len(s)] for s in ARCHIVE_SUFFIXES if base.endswith(s)), base)
     return EnvSpec(source=source, name=name, root=name, python="bin/python")
+
+
+def _fallback_conf(autodetect: bool, rm: str | None, rm_port: int | None, nn: str | None, nn_port: int | None,
+                   user: str | None, hdfs_home: str | None, pars: Mapping[str, Any] | None,
+                   **kwargs: Any) -> dict[str, Any]:
+    """Minimal settings when knit.conf is absent: ``fs.defaultFS`` from core-site.xml, keywords as overrides."""
+    if kwargs:
+        raise TypeError(f"Knit() got unexpected keyword arguments {sorted(kwargs)}")
+    overrides = {str(k): str(v) for k, v in (pars or {}).items()}
+    if rm is not None:
+        overrides["yarn.resourcemanager.hostname"] = str(rm)
+        if rm_port is not None:
+            overrides["yarn.resourcemanager.webapp.address"] = f"{rm}:{rm_port}"
+    if nn is not None:
+        overrides["fs.defaultFS"] = f"hdfs://{nn}:{nn_port or 8020}"
+    default_fs = overrides.get("fs.defaultFS")
+    if default_fs is None and autodetect:
+        default_fs = _read_site_property("core-site.xml", "fs.defaultFS")
+    user = user or os.environ.get("HADOOP_USER_NAME") or getpass.getuser()
+    return {"user": user, "fs.defaultFS": default_fs, "hdfs_home": hdfs_home, "overrides": overrides}
 
 
 def _read_site_property(file_name: str, key: str) -> str | None:
