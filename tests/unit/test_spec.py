@@ -135,3 +135,61 @@ def test_from_json_rejects_unknown_fields_and_bad_json():
         AppSpec.from_dict(doc)
     with pytest.raises(SpecError, match="not valid JSON"):
         AppSpec.from_json("{nope")
+
+
+# -- Knit rejects bad input before any JVM is started -----------------------------------------------------
+
+@pytest.fixture
+def offline_knit(tmp_path, monkeypatch):
+    """A Knit whose configuration names a cluster but which cannot start a JVM (no `hadoop` on PATH):
+    a SpecError rather than a GatewayError proves the input was rejected before any JVM call."""
+    from knit import Knit
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "core-site.xml").write_text(
+        "<configuration><property><name>fs.defaultFS</name><value>hdfs://nn.example:8020</value>"
+        "</property></configuration>")
+    monkeypatch.setenv("HADOOP_CONF_DIR", str(conf))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.delenv("HADOOP_HOME", raising=False)
+    monkeypatch.setenv("HADOOP_USER_NAME", "alice")
+    return Knit()
+
+
+def test_knit_resolves_hdfs_home(offline_knit):
+    assert offline_knit.hdfs_home == "hdfs://nn.example:8020/user/alice"
+    assert offline_knit.deps_dir == "hdfs://nn.example:8020/user/alice/.knitDeps"
+    assert offline_knit.runtime_status() == "NONE"
+    assert "no application" in repr(offline_knit)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"memory": 0}, r"memory \(spec field containers.memory\) must be a positive integer"),
+    ({"memory": 256.0}, "memory .* must be an integer"),
+    ({"virtual_cores": 0}, "virtual_cores"),
+    ({"num_containers": -1}, "num_containers"),
+    ({"cmd": ""}, "cmd"),
+    ({"envvars": {"A": 1}}, "envvars must map str -> str"),
+    ({"envvars": "A=1"}, "envvars must be a dict"),
+    ({"max_restarts": -2}, "max_restarts"),
+    ({"files": "data.csv"}, "files must be a list"),
+    ({"files": ["/no/such/file.csv"]}, "file.csv"),
+    ({"env": "/no/such/env.zip"}, "env.zip"),
+])
+def test_start_rejects_bad_input_before_any_jvm(offline_knit, kwargs, match):
+    kwargs = {"cmd": "hostname", **kwargs}
+    with pytest.raises(SpecError, match=match):
+        offline_knit.start(**kwargs)
+    assert offline_knit.app_id is None
+
+
+def test_knit_keywords_are_checked(offline_knit):
+    from knit import Knit
+    with pytest.raises(SpecError, match="replication_factor"):
+        Knit(replication_factor=0)
+    with pytest.raises(SpecError, match="upload_always"):
+        Knit(upload_always="no")
+    with pytest.raises(KnitException, match="no application started"):
+        offline_knit.add_containers(1)
+    with pytest.raises(SpecError, match="num_containers"):
+        offline_knit.add_containers(0)
