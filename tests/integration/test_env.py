@@ -194,7 +194,7 @@ def test_unchanged_env_uploads_nothing(venvs, tmp_path):
     assert staged()["sha256"] == first["sha256"]
 
 
-def test_create_env_with_pip_builds_caches_and_ships(tmp_path):
+def test_create_env_with_pip_builds_caches_and_ships(tmp_path, hadoop_cluster):
     cache = tmp_path / "built"
     path = Knit.create_env("knitdask", packages=["python=3", "dask"], tool="pip", cache_dir=cache)
     assert path.endswith("knitdask.zip") and os.path.exists(path)
