@@ -196,6 +196,8 @@ final class Submitter {
     cmd.add(Environment.JAVA_HOME.$$() + "/bin/java");
     cmd.add("-Xmx" + JvmOptions.heapMb(spec.master.memory) + "m");
     cmd.addAll(JvmOptions.java17Compat());
+    // Our lifecycle at INFO on stderr through the site's log4j console appender (the site default is often WARN).
+    cmd.add("-Dhadoop.root.logger=INFO,console");
     cmd.add(ApplicationMaster.class.getName());
     cmd.add("1>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR + "/stdout");
     cmd.add("2>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR + "/stderr");
