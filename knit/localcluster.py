@@ -106,8 +106,10 @@ def _resolve_hadoop_jars(lib: Path) -> None:
                            "or KNIT_HADOOP_LIB pointing at a directory of Hadoop jars")
     tmp = lib.with_name("lib.partial")
     shutil.rmtree(tmp, ignore_errors=True)
-    cmd = [mvn, "-B", "-q", "-f", str(pom_path()), "dependency:copy-dependencies", "-DincludeScope=provided",
-           f"-DoutputDirectory={tmp}"]
+    # Scope "compile" also brings Hadoop's own compile deps that knit.jar declares too (gson: the RM's REST
+    # API needs it); py4j is only ours, and stays out of the "distribution".
+    cmd = [mvn, "-B", "-q", "-f", str(pom_path()), "dependency:copy-dependencies", "-DincludeScope=compile",
+           "-DexcludeArtifactIds=py4j", f"-DoutputDirectory={tmp}"]
     logger.info("resolving Hadoop jars: %s", " ".join(cmd))
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
