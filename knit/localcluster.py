@@ -85,7 +85,7 @@ def hadoop_lib_dir() -> Path:
     if explicit:
         return Path(explicit)
     # Keyed by the pom's content too: a changed dependency list gets a fresh directory.
-    digest = hashlib.sha1(pom_path().read_bytes()).hexdigest()[:10]
+    digest = hashlib.sha1(pom_path().read_bytes() + _LIB_RECIPE.encode()).hexdigest()[:10]
     base = Path.home() / ".cache" / "knit" / f"hadoop-{hadoop_version()}-{digest}"
     lib = base / "lib"
     if (base / "complete").exists():
@@ -97,6 +97,10 @@ def hadoop_lib_dir() -> Path:
             _resolve_hadoop_jars(lib)
             (base / "complete").write_text(hadoop_version())
     return lib
+
+
+#: How the lib dir is made; part of its cache key, so a change of recipe resolves afresh.
+_LIB_RECIPE = "copy-dependencies compile -py4j"
 
 
 def _resolve_hadoop_jars(lib: Path) -> None:
