@@ -521,28 +521,37 @@ class HadoopConf(Mapping[str, str]):
                               f"({self.source('yarn.resourcemanager.ha.enabled')})")
         return ids
 
-    def _rm_addr(self, base: str, rm_id: str | None, port: int) -> tuple[str, str]:
-        """One RM address and its source; per-id key, else ``yarn.resourcemanager.hostname[.id]`` + default port."""
+    def _rm_addr(self, base: str, rm_id: str | None, port: int,
+                 fallback: tuple[str, str] | None = None) -> tuple[str, str]:
+        """One RM address and its source: the (per-id) key, else ``yarn.resourcemanager.hostname[.id]`` + default
+        port, else the host of ``fallback`` (another address of the same RM) + default port."""
         key = base if rm_id is None else f"{base}.{rm_id}"
         if key in self._props or (rm_id is None and key in HADOOP_DEFAULTS and
                                   "yarn.resourcemanager.hostname" not in self._props):
             return self.get(key).strip(), f"{key} ({self.source(key)})"
         hkey = "yarn.resourcemanager.hostname" if rm_id is None else f"yarn.resourcemanager.hostname.{rm_id}"
         host = self.get(hkey)
+        if host is None and fallback is not None:
+            return f"{fallback[0].rsplit(':', 1)[0]}:{port}", f"host of {fallback[1]} + default port {port}"
         if host is None:
             raise ConfigError(f"RM HA id {rm_id!r}: neither {key} nor {hkey} is set")
         return f"{host.strip()}:{port}", f"{hkey} ({self.source(hkey)}) + default port {port}"
 
-    def _rm_addresses_from_props(self) -> list[RMAddress]:
+    def _rm_addresses_with_sources(self) -> list[tuple[RMAddress, str, str]]:
+        """Every RM with the sources of its RPC and web addresses."""
         scheme = self.rm_web_scheme_setting().value
         web_base = ("yarn.resourcemanager.webapp.https.address" if scheme == "https"
                     else "yarn.resourcemanager.webapp.address")
         out = []
         for rm_id in self._rm_ha() or [None]:
-            rpc, _ = self._rm_addr("yarn.resourcemanager.address", rm_id, _RM_DEFAULT_PORTS["rpc"])
-            web, _ = self._rm_addr(web_base, rm_id, _RM_DEFAULT_PORTS[scheme])
-            out.append(RMAddress(rm_id, rpc, web, scheme))
+            web, web_src = self._rm_addr(web_base, rm_id, _RM_DEFAULT_PORTS[scheme])
+            rpc, rpc_src = self._rm_addr("yarn.resourcemanager.address", rm_id, _RM_DEFAULT_PORTS["rpc"],
+                                         (web, web_src))
+            out.append((RMAddress(rm_id, rpc, web, scheme), rpc_src, web_src))
         return out
+
+    def _rm_addresses_from_props(self) -> list[RMAddress]:
+        return [a for a, _, _ in self._rm_addresses_with_sources()]
 
     def _derive(self) -> dict[str, Setting]:
         s: dict[str, Setting] = {}
@@ -554,15 +563,10 @@ class HadoopConf(Mapping[str, str]):
         ha_ids = self._rm_ha()
         s["rm_ha_ids"] = Setting(ha_ids, self._setting("yarn.resourcemanager.ha.rm-ids").source if ha_ids
                                  else self._setting("yarn.resourcemanager.ha.enabled").source)
-        web_base = ("yarn.resourcemanager.webapp.https.address" if scheme.value == "https"
-                    else "yarn.resourcemanager.webapp.address")
-        addrs, web_sources, rpc_sources = [], [], []
-        for rm_id in ha_ids or [None]:
-            rpc, rpc_src = self._rm_addr("yarn.resourcemanager.address", rm_id, _RM_DEFAULT_PORTS["rpc"])
-            web, web_src = self._rm_addr(web_base, rm_id, _RM_DEFAULT_PORTS[scheme.value])
-            addrs.append(RMAddress(rm_id, rpc, web, scheme.value))
-            rpc_sources.append(rpc_src)
-            web_sources.append(web_src)
+        found = self._rm_addresses_with_sources()
+        addrs = [a for a, _, _ in found]
+        rpc_sources = [r for _, r, _ in found]
+        web_sources = [w for _, _, w in found]
         s["rm_addresses"] = Setting(addrs, "; ".join(web_sources))
         s["rm_address"] = Setting(addrs[0].address, rpc_sources[0])
         s["rm_web_address"] = Setting(addrs[0].web_address, web_sources[0])
