@@ -215,7 +215,9 @@ class YARNAPI:
             if round_:
                 time.sleep(min(0.5 * 2 ** (round_ - 1), 4.0))
             try:
-                r = self.session.get(url, params=self._params(None), timeout=self.timeout)
+                # a log is text/plain: the NodeManager fails a request that accepts only JSON (HTTP 503)
+                headers = {"Accept": "text/plain, */*"} if raw else None
+                r = self.session.get(url, params=self._params(None), timeout=self.timeout, headers=headers)
             except requests.exceptions.ReadTimeout:
                 raise self._timeout("GET", url) from None
             except requests.exceptions.SSLError as e:
@@ -245,6 +247,8 @@ class YARNAPI:
                 cls = ApplicationNotFound
             return_msg = f"{remote.get('exception', 'error')}: {remote.get('message', '')}"
             raise _error(f"{method} {url} -> HTTP {r.status_code} {return_msg}", r, remote, cls)
+        if isinstance(data, dict) and data.get("message"):  # the web server's own JSON error (Jetty)
+            raise _error(f"{method} {url} -> HTTP {r.status_code}: {data['message']}", r)
         if r.status_code == 401:
             challenge = r.headers.get("WWW-Authenticate", "")
             hint = (" (Kerberos: run kinit, and install requests-gssapi)" if "negotiate" in challenge.lower()
@@ -309,16 +313,28 @@ class YARNAPI:
     def app_containers(self, app_id: str, attempt_id: str | None = None) -> list[dict]:
         """Containers of the application's (latest, or given) attempt on every node, AM included.
 
-        The RM lists the containers it currently tracks, so a finished application has none.
+        The RM lists the containers it currently tracks, so a finished application has none. If the RM cannot
+        answer for attempts (an HTTP 5xx: some RM builds fail there), every running NodeManager is asked instead.
         """
-        if attempt_id is None:
-            attempts = self.app_attempts(app_id)
-            if not attempts:
-                return []
-            attempt_id = attempts[-1]["appAttemptId"]
-        data = self._rm("GET", f"cluster/apps/{check_app_id(app_id)}/appattempts/{quote(attempt_id)}/containers")
+        check_app_id(app_id)
+        try:
+            if attempt_id is None:
+                attempts = self.app_attempts(app_id)
+                if not attempts:
+                    return []
+                attempt_id = attempts[-1]["appAttemptId"]
+            data = self._rm("GET", f"cluster/apps/{app_id}/appattempts/{quote(attempt_id)}/containers")
+        except YARNError as e:
+            if not (getattr(e, "status_code", None) or 0) >= 500:
+                raise
+            logger.warning("the RM failed to list %s's containers (%s); asking every NodeManager", app_id, e)
+            return self._containers_from_nodes(app_id)
         containers = (data or {}).get("container") or []
-        return containers if isinstance(containers, list) else [containers]
+        return [normalize_container(c) for c in (containers if isinstance(containers, list) else [containers])]
+
+    def _containers_from_nodes(self, app_id: str) -> list[dict]:
+        key = "_" + app_id.split("_", 1)[1] + "_"  # container_[e<epoch>_]<cluster>_<app>_<attempt>_<n>
+        return [c for n in self.nodes(states="RUNNING") for c in self.node_containers(n) if key in c["id"]]
 
     def kill(self, app_id: str, wait: bool = True, timeout: float = 60.0) -> str:
         """Kill an application (``PUT .../apps/{id}/state``); returns its state (``KILLED`` unless it ended first).
@@ -383,7 +399,8 @@ class YARNAPI:
         address = node["nodeHTTPAddress"] if isinstance(node, Mapping) else node
         data = self._get_node(address, "containers")
         containers = ((data or {}).get("containers") or {}).get("container") or []
-        return containers if isinstance(containers, list) else [containers]
+        containers = containers if isinstance(containers, list) else [containers]
+        return [normalize_container(c, address) for c in containers]
 
     def container_log_files(self, node_http_address: str, container_id: str) -> list[dict]:
         """Log files of a container still known to its NodeManager: ``[{fileName, fileSize, ...}]``."""
@@ -400,6 +417,35 @@ class YARNAPI:
         if not r.ok:
             self._decode("GET", r.url, r)
         return _log_content(r.content).decode("utf-8", errors="replace")
+
+
+_CONTAINER_KEYS = {  # Knit's name: (the RM's name, the NodeManager's name)
+    "id": ("containerId", "id"),
+    "state": ("containerState", "state"),
+    "node_id": ("nodeId", "nodeId"),
+    "node_http_address": ("nodeHttpAddress", None),
+    "memory": ("allocatedMB", "totalMemoryNeededMB"),
+    "vcores": ("allocatedVCores", "totalVCoresNeeded"),
+    "exit_status": ("containerExitStatus", "exitCode"),
+}
+
+
+def normalize_container(c: dict, node_http_address: str | None = None) -> dict:
+    """Add Knit's keys (``id``, ``state``, ``node_id``, ``node_http_address``, ``memory``, ``vcores``,
+    ``exit_status``) to a container dict from the RM or a NodeManager, keeping the original keys."""
+    out = dict(c)
+    for key, (rm_key, nm_key) in _CONTAINER_KEYS.items():
+        if key in c:
+            continue
+        value = c.get(rm_key)
+        if value is None and nm_key:
+            value = c.get(nm_key)
+        if value is None and key == "node_id":
+            value = c.get("assignedNodeId")
+        if value is None and key == "node_http_address":
+            value = node_http_address
+        out[key] = value
+    return out
 
 
 def _log_content(body: bytes) -> bytes:
