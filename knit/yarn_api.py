@@ -455,6 +455,8 @@ def normalize_container(c: dict, node_http_address: str | None = None) -> dict:
             value = c.get("assignedNodeId")
         if value is None and key == "node_http_address":
             value = node_http_address
+        if key == "node_http_address" and isinstance(value, str) and "://" in value:
+            value = urlsplit(value).netloc  # the RM says http://host:port; NodeManager calls take host:port
         out[key] = value
     return out
 

@@ -86,7 +86,9 @@ def test_attached_start_success_and_failure(api, cleanup):
     assert ok["final_status"] == "SUCCEEDED"
     assert any(files.get("stdout") == "hello-from-cli\n" for files in ok["logs"].values())
     logs = knit_json("logs", ok["app_id"])
-    assert any(files.get("stdout") == "hello-from-cli\n" for files in logs.values())
+    worker = next(cid for cid, files in logs.items() if files.get("stdout") == "hello-from-cli\n")
+    one = knit_json("logs", ok["app_id"], worker)
+    assert list(one) == [worker] and one[worker]["stdout"] == "hello-from-cli\n"
 
     failed = knit_json("start", "exit 3", "--name", "knit-cli-fail", expect=1)
     cleanup.append(failed["app_id"])
@@ -94,13 +96,13 @@ def test_attached_start_success_and_failure(api, cleanup):
     assert knit("status", failed["app_id"]).returncode == 1
 
 
-def test_detached_app_through_every_subcommand(api, cleanup):
+def test_detached_app_through_every_subcommand(hadoop_cluster, api, cleanup):
     name = f"knit-cli-{uuid.uuid4().hex[:8]}"
     started = knit_json("start", "sleep 600", "-n", "1", "--memory", "128", "--name", name, "--detach")
     app_id = started["app_id"]
     cleanup.append(app_id)
 
-    listed = knit_json("ls")
+    listed = knit_json("ls", "--conf-dir", str(hadoop_cluster.conf_dir))
     assert app_id in [a["id"] for a in listed]
     assert any(a["id"] == app_id for a in knit_json("ls", "--all-users", "--state", "all"))
     status = knit_json("status", app_id)
