@@ -97,6 +97,7 @@ class Knit:
                                     user=user, hdfs_home=hdfs_home, pars=pars, **kwargs)
         self.user: str = self.conf["user"]
         self.hdfs_home: str = self._qualify(self.conf.get("hdfs_home") or f"/user/{self.user}")
+        self._conf_json = json.dumps(dict(self.conf["overrides"]))
         self._yarn_api = None
         self.app_id: str | None = None
         self.detached = False
@@ -298,7 +299,7 @@ class Knit:
                 raise ApplicationFailed(f"{app_id} has ended ({state['state']}, final status "
                                         f"{state.get('final_status')}): {state.get('diagnostics', '')}")
             try:
-                text = client.call("masterAddress", app_id)
+                text = client.call("masterAddress", app_id, self._conf_json)
             except KnitException as e:  # the AM has not published its address yet
                 text, last_error = None, e
             info = json.loads(text) if text else None
@@ -380,7 +381,7 @@ class Knit:
     def status(self) -> dict:
         """The ResourceManager's report: ``id``, ``state``, ``final_status``, ``diagnostics``, ... ."""
         app_id = self._require_app("get the status")
-        return json.loads(gateway.client().call("report", app_id))
+        return json.loads(gateway.client().call("report", app_id, self._conf_json))
 
     def runtime_status(self) -> str:
         """The YARN state (``ACCEPTED``, ``RUNNING``, ``FINISHED``, ``FAILED``, ``KILLED`` ...), or
@@ -414,7 +415,7 @@ class Knit:
             self._close_master()
             return False
         self._close_master()
-        gateway.client().call("kill", self.app_id)
+        gateway.client().call("kill", self.app_id, self._conf_json)
         self.wait_for_completion(timeout)
         return self.runtime_status() == "KILLED"
 
@@ -426,7 +427,7 @@ class Knit:
         logs_module = _optional("logs")
         if logs_module is not None and hasattr(logs_module, "get_logs"):
             return logs_module.get_logs(self, container_id)
-        return json.loads(gateway.client().call("logs", app_id, container_id))
+        return json.loads(gateway.client().call("logs", app_id, container_id, self._conf_json))
 
     def print_logs(self, container_id: str | None = None) -> None:
         """Print :meth:`logs` in a readable form."""
@@ -448,7 +449,7 @@ class Knit:
 
     def list_envs(self) -> list[dict]:
         """Environments already uploaded to ``<hdfs_home>/.knitDeps``: ``name, path, size, ...``."""
-        entries = json.loads(gateway.client().call("listDir", self.deps_dir))
+        entries = json.loads(gateway.client().call("listDir", self.deps_dir, self._conf_json))
         return [e for e in entries if e["name"].endswith(ARCHIVE_SUFFIXES)]
 
     # -- lifecycle and display ----------------------------------------------------------------------------
@@ -507,7 +508,7 @@ class Knit:
                 continue
             try:  # ask, don't wait: the RM finishes the kill on its own
                 if k.runtime_status() not in TERMINAL_STATES:
-                    gateway.client().call("kill", k.app_id)
+                    gateway.client().call("kill", k.app_id, k._conf_json)
             except KnitException as e:
                 logger.warning("could not kill %s at exit: %s", k.app_id, e)
 

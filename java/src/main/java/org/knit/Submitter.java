@@ -94,7 +94,10 @@ final class Submitter {
       Stager.mkdirsPrivate(fs, new Path(fs.getHomeDirectory(), Knit.STAGING_ROOT));
       Stager.mkdirsPrivate(fs, stagingDir);
       stager.stage(resources);
-      FileStatus jarStatus = stager.upload(jar, "knit-" + Knit.version() + ".jar");
+      // Named by version and content: uploaded once per version, and a rebuilt JAR of the same version never
+      // replaces one that a running application's AM may still be localizing.
+      String jarName = "knit-" + Knit.version() + "-" + Sha256.of(jar).substring(0, 12) + ".jar";
+      FileStatus jarStatus = stager.upload(jar, jarName);
       spec.staging.depsDir = depsDir.toString();
       Path specPath = writePrivate(fs, new Path(stagingDir, Knit.SPEC_FILE), spec.toJson());
       String secret = newSecret();
@@ -196,6 +199,8 @@ final class Submitter {
     cmd.add(Environment.JAVA_HOME.$$() + "/bin/java");
     cmd.add("-Xmx" + JvmOptions.heapMb(spec.master.memory) + "m");
     cmd.addAll(JvmOptions.java17Compat());
+    // Our lifecycle at INFO on stderr through the site's log4j console appender (the site default is often WARN).
+    cmd.add("-Dhadoop.root.logger=INFO,console");
     cmd.add(ApplicationMaster.class.getName());
     cmd.add("1>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR + "/stdout");
     cmd.add("2>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR + "/stderr");
