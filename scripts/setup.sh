@@ -15,7 +15,7 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q --upgrade pip setuptools wheel
 .venv/bin/python -m pip install -q ".[test,dask]"
 # Fetch Hadoop's jars now rather than inside the first test's deadline.
 .venv/bin/python -c "from knit.localcluster import hadoop_lib_dir; print('setup: Hadoop jars in', hadoop_lib_dir())"

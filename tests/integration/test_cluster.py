@@ -114,3 +114,39 @@ def test_cli_cluster_up_status_down(tmp_path):
     assert read_cluster_json(d) is None
     after = subprocess.run(knit + ["cluster", "status", "--dir", d], capture_output=True, text=True)
     assert after.returncode == 1
+
+
+def test_failed_start_raises_with_the_log_tail(tmp_path, monkeypatch):
+    """A cluster JVM that dies during start-up gives a ClusterError carrying its own log, and leaves no JVM."""
+    from knit.exceptions import ClusterError
+    from knit.localcluster import LocalCluster
+    empty = tmp_path / "no-hadoop-here"
+    empty.mkdir()
+    monkeypatch.setenv("KNIT_HADOOP_LIB", str(empty))  # no Hadoop classes: the JVM cannot even load its main
+    lc = LocalCluster(nodes=1, dir=tmp_path / "c", start_timeout=120)
+    try:
+        lc.start()
+    except ClusterError as e:
+        message = str(e)
+    else:
+        lc.stop()
+        raise AssertionError("start() succeeded without Hadoop's jars")
+    assert "exited with code" in message
+    assert "NoClassDefFoundError" in message or "ClassNotFoundException" in message
+    assert lc._proc is None
+
+
+def test_start_deadline_raises_and_kills_the_jvm(tmp_path):
+    from knit.exceptions import ClusterError
+    from knit.localcluster import LocalCluster
+    lc = LocalCluster(nodes=1, dir=tmp_path / "c", start_timeout=0.5)
+    try:
+        lc.start()
+    except ClusterError as e:
+        assert "not ready within" in str(e)
+    else:
+        lc.stop()
+        raise AssertionError("a 0.5 s deadline was met")
+    assert lc._proc is None
+    out = subprocess.run(["pgrep", "-f", f"--dir {tmp_path / 'c'}"], capture_output=True, text=True).stdout
+    assert out.strip() == "", f"JVM left behind: {out}"

@@ -76,8 +76,17 @@ public final class LocalClusterMain {
       System.exit(2);
     }
     LocalClusterMain cluster = new LocalClusterMain(dir, nodes, nmMemory, nmVcores);
-    CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop, "local-cluster-shutdown"));
+    if (watchStdin) {
+      // Started before the clusters: a parent that gives up during start-up must take us down too.
+      Thread watcher = new Thread(() -> {
+        drain(System.in);
+        System.err.println("stdin closed: the parent process is gone, stopping the local cluster");
+        System.exit(0);  // the shutdown hook stops both clusters
+      }, "stdin-watcher");
+      watcher.setDaemon(true);
+      watcher.start();
+    }
     try {
       cluster.start();
     } catch (Throwable t) {
@@ -87,17 +96,7 @@ public final class LocalClusterMain {
       cluster.stop();
       Runtime.getRuntime().halt(1);
     }
-    if (watchStdin) {
-      Thread watcher = new Thread(() -> {
-        drain(System.in);
-        System.err.println("stdin closed: the parent process is gone, stopping the local cluster");
-        stop.countDown();
-      }, "stdin-watcher");
-      watcher.setDaemon(true);
-      watcher.start();
-    }
-    stop.await();
-    System.exit(0);  // runs the shutdown hook, which stops both clusters
+    new CountDownLatch(1).await();  // serve until SIGTERM or stdin EOF
   }
 
   private static void drain(InputStream in) {
