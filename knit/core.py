@@ -140,12 +140,13 @@ class Knit:
 
     @property
     def yarn_api(self) -> Any:
-        """A :class:`knit.yarn_api.YARNAPI` for this cluster (the ResourceManager's REST API)."""
+        """A :class:`knit.yarn_api.YARNAPI` on this Knit's configuration (the ResourceManager's REST API)."""
         if self._yarn_api is None:
             module = _optional("yarn_api")
             if module is None:
                 raise KnitException("knit.yarn_api is not installed in this build")
-            self._yarn_api = module.YARNAPI()
+            hadoop = self.conf.get("hadoop")
+            self._yarn_api = module.YARNAPI(conf=hadoop) if hadoop is not None else module.YARNAPI()
         return self._yarn_api
 
     # -- starting -----------------------------------------------------------------------------------------
@@ -244,14 +245,14 @@ class Knit:
         return _env_entry(env)
 
     def _pre_flight_checks(self, spec: AppSpec) -> None:
-        """Compare the request with what the cluster can ever grant (knit.yarn_api when installed)."""
-        module = _optional("yarn_api")
-        check = getattr(getattr(module, "YARNAPI", None), "check_request", None)
-        if check is None:
-            logger.debug("no knit.yarn_api pre-flight checks in this build; the Java client checks at submit")
+        """Can YARN run this request at all (queue, maximum allocation, largest node), and now (free
+        resources)? Raises before anything is uploaded (:mod:`knit.checks`)."""
+        checks = _optional("checks")
+        if checks is None:
+            logger.debug("knit.checks is not installed; the Java client still checks sizes and queue at submit")
             return
-        self.yarn_api.check_request(memory=spec.resources.memory, vcores=spec.resources.vcores,
-                                    queue=spec.queue)
+        checks.preflight(self.yarn_api, spec.queue, spec.num_containers, spec.resources.memory,
+                         spec.resources.vcores, spec.master.memory, spec.master.vcores)
 
     # -- attaching ----------------------------------------------------------------------------------------
 
