@@ -25,6 +25,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -185,6 +186,21 @@ def _write_launchers(bin_dir: Path, cluster_dir: Path, lib: Path, java: str, opt
         path.chmod(0o755)
 
 
+def _write_node_python(cluster_dir: Path) -> Path:
+    """``<dir>/pybin`` with ``python`` and ``python3`` running the interpreter that started the cluster.
+
+    On a real cluster the nodes' system Python is on every container's PATH; here that role goes to the
+    Python running Knit (a wrapper, not a symlink, so a virtualenv keeps its packages).
+    """
+    pybin = cluster_dir / "pybin"
+    pybin.mkdir(exist_ok=True)
+    for name in ("python", "python3"):
+        path = pybin / name
+        path.write_text(f"#!/bin/sh\nexec {_sh(sys.executable)} \"$@\"\n")
+        path.chmod(0o755)
+    return pybin
+
+
 def _sh(s: str) -> str:
     return "'" + s.replace("'", "'\\''") + "'"
 
@@ -338,7 +354,8 @@ class LocalCluster:
             cmd.append("--watch-stdin")
         env = dict(os.environ)
         env.update(JAVA_HOME=java_home(), HADOOP_CONF_DIR=str(conf_dir),
-                   KNIT_CONTAINER_JAVA_OPTIONS=" ".join(opts))
+                   KNIT_CONTAINER_JAVA_OPTIONS=" ".join(opts),
+                   KNIT_CONTAINER_PATH=f"{_write_node_python(self.dir)}:/usr/local/bin:/usr/bin:/bin")
         env.pop("HADOOP_HOME", None)
         log = open(self.dir / "cluster.log", "ab")
         logger.info("starting local cluster in %s", self.dir)

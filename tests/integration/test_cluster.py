@@ -150,3 +150,20 @@ def test_start_deadline_raises_and_kills_the_jvm(tmp_path):
     assert lc._proc is None
     out = subprocess.run(["pgrep", "-f", f"--dir {tmp_path / 'c'}"], capture_output=True, text=True).stdout
     assert out.strip() == "", f"JVM left behind: {out}"
+
+
+def test_containers_find_python_and_java_home(hadoop_cluster):
+    """Like a real node: `python` (the seed's command) and JAVA_HOME are there in every container."""
+    (jar,) = glob.glob(os.path.join(hadoop_cluster.lib_dir, "hadoop-yarn-applications-distributedshell-*.jar"))
+    proc = run(["hadoop", "jar", jar, "org.apache.hadoop.yarn.applications.distributedshell.Client",
+                "-jar", jar, "-shell_command",
+                "python -c 'import sys; print(sys.version_info[0] * 111)'; echo java_home=$JAVA_HOME",
+                "-num_containers", "1", "-container_memory", "128", "-master_memory", "256"])
+    (app_id,) = set(re.findall(r"application_\d+_\d+", proc.stdout + proc.stderr))
+    deadline = time.monotonic() + 60
+    logs = ""
+    while time.monotonic() < deadline and "java_home=" not in logs:
+        logs = subprocess.run(["yarn", "logs", "-applicationId", app_id], capture_output=True, text=True).stdout
+        time.sleep(1)
+    assert re.search(r"^333$", logs, re.M), logs[-2000:]
+    assert re.search(r"^java_home=/\S+", logs, re.M), logs[-2000:]

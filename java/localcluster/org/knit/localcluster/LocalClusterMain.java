@@ -179,11 +179,19 @@ public final class LocalClusterMain {
     conf.set(YarnConfiguration.NM_ENV_WHITELIST,
         "JAVA_HOME,HADOOP_COMMON_HOME,HADOOP_HDFS_HOME,HADOOP_CONF_DIR,CLASSPATH_PREPEND_DISTCACHE,"
             + "HADOOP_YARN_HOME,HADOOP_HOME,PATH,LANG,TZ");
-    String adminEnv = System.getenv("KNIT_CONTAINER_JAVA_OPTIONS");
-    if (adminEnv != null && !adminEnv.isEmpty()) {
-      // Java 17 + Hadoop 3.4 in containers (AMs): the add-opens, the way a Java 17 site sets them.
-      conf.set(YarnConfiguration.NM_ADMIN_USER_ENV, "MALLOC_ARENA_MAX=4,JDK_JAVA_OPTIONS=" + adminEnv);
+    // Forced into every container (the user's own PATH, if set, comes first: YARN appends admin values).
+    StringBuilder adminEnv = new StringBuilder("MALLOC_ARENA_MAX=4");
+    String containerPath = System.getenv("KNIT_CONTAINER_PATH");
+    if (containerPath != null && !containerPath.isEmpty()) {
+      // A node's "system" Python: bash's default PATH in a container has none on this machine.
+      adminEnv.append(",PATH=").append(containerPath);
     }
+    String javaOptions = System.getenv("KNIT_CONTAINER_JAVA_OPTIONS");
+    if (javaOptions != null && !javaOptions.isEmpty()) {
+      // Java 17 + Hadoop 3.4 in containers (AMs): the add-opens, the way a Java 17 site sets them.
+      adminEnv.append(",JDK_JAVA_OPTIONS=").append(javaOptions);
+    }
+    conf.set(YarnConfiguration.NM_ADMIN_USER_ENV, adminEnv.toString());
     String appClasspath = System.getProperty("knit.application.classpath");
     if (appClasspath != null) {
       conf.set(YarnConfiguration.YARN_APPLICATION_CLASSPATH, appClasspath);
