@@ -373,6 +373,17 @@ class YARNAPI:
             self.kill(app_id)
         return ids
 
+    def check_request(self, memory: int, vcores: int, queue: str = "default", containers: int = 1,
+                      am_memory: int = 256, am_vcores: int = 1) -> dict[str, Any]:
+        """Pre-flight checks for ``containers`` x (``memory`` MB, ``vcores``) plus the AM in ``queue``.
+
+        See :func:`knit.checks.preflight`; raises ``QueueError``, ``ResourceLimitError`` or
+        ``InsufficientResources`` (all ``knit.checks.PreflightError``).
+        """
+        from .checks import preflight
+        return preflight(self, queue, containers=containers, memory=memory, vcores=vcores,
+                         am_memory=am_memory, am_vcores=am_vcores)
+
     # ---- the cluster ----------------------------------------------------------------------------------------------
 
     def cluster_info(self) -> dict:
@@ -444,6 +455,8 @@ def normalize_container(c: dict, node_http_address: str | None = None) -> dict:
             value = c.get("assignedNodeId")
         if value is None and key == "node_http_address":
             value = node_http_address
+        if key == "node_http_address" and isinstance(value, str) and "://" in value:
+            value = urlsplit(value).netloc  # the RM says http://host:port; NodeManager calls take host:port
         out[key] = value
     return out
 

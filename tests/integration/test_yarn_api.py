@@ -129,8 +129,6 @@ def test_every_application_call_on_a_live_app(api, rest_apps):
     assert api.apps(states="FINISHED", name=name) == []
     assert api.apps_info(app_id)["name"] == name and api.status(app_id)["applicationType"] == "KNIT"
     assert api.state(app_id) in ("ACCEPTED", "RUNNING")
-    attempts = api.app_attempts(app_id)
-    assert len(attempts) == 1
     containers = api.app_containers(app_id)
     assert [c["id"] for c in containers] == [am["id"]]
     assert containers[0]["node_http_address"] == am["node_http_address"]
@@ -143,6 +141,8 @@ def test_every_application_call_on_a_live_app(api, rest_apps):
 
     assert api.kill(app_id) == "KILLED"
     assert api.state(app_id) == "KILLED"
+    attempts = api.app_attempts(app_id)  # the RM keeps attempts of finished applications
+    assert [a["containerId"] for a in attempts] == [am["id"]]
 
 
 def test_kill_all_kills_only_knit_apps_of_the_current_user(hadoop_cluster, rest_apps):
