@@ -108,7 +108,7 @@ def test_seed_example_in_two_containers_and_its_logs(hadoop_cluster):
         assert re.fullmatch(r"application_\d+_\d+", app_id)
         assert k.wait_for_completion(300)
         report = k.status()
-        assert (report["state"], report["final_status"]) == ("FINISHED", "SUCCEEDED"), report
+        assert (report["state"], report["final_status"]) == ("FINISHED", "SUCCEEDED"), report["diagnostics"]
     logs = wait_until(lambda: (lambda ls: ls if sum("stdout" in v and "[" in v["stdout"] for v in ls.values()) >= 2
                                else None)(k.logs()), 120, "aggregated logs of both containers")
     outputs = [v["stdout"] for v in logs.values() if "[" in v.get("stdout", "")]
