@@ -341,22 +341,23 @@ class Knit:
         ``"NONE"`` before :meth:`start`."""
         return "NONE" if self.app_id is None else self.status()["state"]
 
-    def wait_for_completion(self, timeout: float = 10) -> bool:
-        """Wait up to ``timeout`` seconds for the application to end; True if it did.
+    def wait_for_completion(self, timeout: float | None = 10) -> bool:
+        """Wait up to ``timeout`` seconds (None: no limit) for the application to end; True if it did.
 
         Whether it succeeded is ``status()["final_status"]``.
         """
         app_id = self._require_app("wait for completion")
-        deadline = time.monotonic() + timeout
+        deadline = None if timeout is None else time.monotonic() + timeout
         delay = 0.1
         while True:
             if self.runtime_status() in TERMINAL_STATES:
                 self._close_master()
                 return True
-            if time.monotonic() >= deadline:
+            if deadline is not None and time.monotonic() >= deadline:
                 logger.debug("%s still running after %s s", app_id, timeout)
                 return False
-            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            remaining = delay if deadline is None else max(0.0, deadline - time.monotonic())
+            time.sleep(min(delay, remaining))
             delay = min(delay * 1.5, 1.0)
 
     def kill(self, timeout: float = 30) -> bool:

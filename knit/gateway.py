@@ -33,7 +33,6 @@ from py4j.protocol import Py4JError, Py4JJavaError, Py4JNetworkError
 
 from .exceptions import (ApplicationNotFound, ConfigError, GatewayError, KnitException, SpecError,
                          YARNError)
-
 from .hadoop_jvm import java_executable, jvm_options
 
 logger = logging.getLogger(__name__)

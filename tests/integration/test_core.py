@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
 from typing import Callable, Iterator
 
 import pytest
@@ -107,7 +108,7 @@ def test_seed_example_in_two_containers_and_its_logs(hadoop_cluster):
         assert re.fullmatch(r"application_\d+_\d+", app_id)
         assert k.wait_for_completion(300)
         report = k.status()
-        assert (report["state"], report["final_status"]) == ("FINISHED", "SUCCEEDED"), report
+        assert (report["state"], report["final_status"]) == ("FINISHED", "SUCCEEDED"), report["diagnostics"]
     logs = wait_until(lambda: (lambda ls: ls if sum("stdout" in v and "[" in v["stdout"] for v in ls.values()) >= 2
                                else None)(k.logs()), 120, "aggregated logs of both containers")
     outputs = [v["stdout"] for v in logs.values() if "[" in v.get("stdout", "")]
@@ -291,11 +292,11 @@ def _pid_alive(pid: int) -> bool:
     ({"queue": "no-such-queue"}, "no-such-queue"),
 ])
 def test_bad_input_raises_before_submission(hadoop_cluster, kwargs, match):
-    before = {a["id"] for a in rm_apps(hadoop_cluster)}
-    kwargs = {"cmd": "sleep 1", **kwargs}
+    name = f"knit-bad-input-{uuid.uuid4().hex[:8]}"  # the cluster may be shared: look for this name only
+    kwargs = {"cmd": "sleep 1", "app_name": name, **kwargs}
     with pytest.raises(SpecError, match=match):
         Knit().start(**kwargs)
-    assert {a["id"] for a in rm_apps(hadoop_cluster)} == before
+    assert not [a for a in rm_apps(hadoop_cluster) if a["name"] == name]
 
 
 def test_unknown_app_id(hadoop_cluster):
