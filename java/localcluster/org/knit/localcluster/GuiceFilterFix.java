@@ -1,0 +1,55 @@
+package org.knit.localcluster;
+
+import java.lang.reflect.Field;
+
+import com.google.inject.servlet.GuiceFilter;
+import org.apache.hadoop.yarn.server.MiniYARNCluster;
+import org.apache.hadoop.yarn.webapp.WebApp;
+import org.eclipse.jetty.servlet.FilterHolder;
+
+/**
+ * Makes every web app of a MiniYARNCluster answer its own requests.
+ *
+ * <p>Hadoop's {@code WebApps} installs Guice's filter by class name, so Jetty creates it without injection, and
+ * such a {@code GuiceFilter} routes through Guice's one static pipeline: the pipeline of the last injector
+ * created in the JVM. With a ResourceManager and NodeManagers in one JVM, the last NodeManager's routes then
+ * answer on every port ({@code /ws/v1/cluster/...} on the RM port is a 404, other NodeManagers serve the wrong
+ * containers' logs). Each {@code WebApp} keeps the injected filter of its own injector; we give its pipeline to
+ * the filter instance Jetty actually calls. Reflection, because none of these fields is public; this is a
+ * test-cluster fix only and never runs in Knit's client or ApplicationMaster.
+ */
+final class GuiceFilterFix {
+
+  private GuiceFilterFix() {
+  }
+
+  static void apply(MiniYARNCluster yarn, int nodes) throws ReflectiveOperationException {
+    fix((WebApp) field(yarn.getResourceManager(), "webApp"));
+    for (int i = 0; i < nodes; i++) {
+      Object webServer = field(yarn.getNodeManager(i).getNMContext(), "webServer");
+      fix((WebApp) field(webServer, "webApp"));
+    }
+  }
+
+  private static void fix(WebApp webApp) throws ReflectiveOperationException {
+    GuiceFilter injected = (GuiceFilter) field(webApp, "guiceFilter");
+    FilterHolder holder = webApp.httpServer().getWebAppContext().getServletHandler().getFilter("guice");
+    GuiceFilter jettys = (GuiceFilter) holder.getFilter();
+    Field pipeline = GuiceFilter.class.getDeclaredField("injectedPipeline");
+    pipeline.setAccessible(true);
+    pipeline.set(jettys, pipeline.get(injected));
+  }
+
+  private static Object field(Object target, String name) throws ReflectiveOperationException {
+    for (Class<?> c = target.getClass(); c != null; c = c.getSuperclass()) {
+      try {
+        Field f = c.getDeclaredField(name);
+        f.setAccessible(true);
+        return f.get(target);
+      } catch (NoSuchFieldException e) {
+        // look in the superclass
+      }
+    }
+    throw new NoSuchFieldException(target.getClass().getName() + "." + name);
+  }
+}
