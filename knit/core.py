@@ -1,0 +1,578 @@
+"""``Knit``: run a command in YARN containers from Python, and control the application while it runs.
+
+A ``Knit`` builds an :class:`~knit.spec.AppSpec`, validates it, and hands it to this process's client JVM
+(:func:`knit.gateway.client`), which stages it and submits the ApplicationMaster. The AM requests the
+containers at once; ``Knit`` then talks to the AM over its own authenticated gateway to add, remove and list
+containers. Any number of ``Knit`` objects may live in one process; they share the client JVM.
+"""
+from __future__ import annotations
+
+import atexit
+import getpass
+import html
+import importlib
+import json
+import logging
+import os
+import threading
+import time
+import weakref
+import xml.etree.ElementTree as ET
+from typing import Any, Iterable, Mapping
+
+from . import gateway
+from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
+from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int
+
+logger = logging.getLogger(__name__)
+
+#: YARN application states after which nothing changes.
+TERMINAL_STATES = frozenset({"FINISHED", "FAILED", "KILLED"})
+#: Seconds to wait for a submitted application's ApplicationMaster to publish its gateway address.
+MASTER_TIMEOUT = 120.0
+ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar")
+
+
+def _optional(module: str) -> Any:
+    """``knit.<module>`` if that part of Knit is installed, else ``None``."""
+    try:
+        return importlib.import_module(f"{__package__}.{module}")
+    except ModuleNotFoundError as e:
+        if e.name != f"{__package__}.{module}":
+            raise
+        return None
+
+
+class Knit:
+    """Connection to YARN and HDFS that runs one application: a command in a number of containers.
+
+    Parameters
+    ----------
+    autodetect : bool
+        Read the Hadoop configuration of this edge node (``HADOOP_CONF_DIR``) to find HDFS and YARN.
+    upload_always : bool
+        Upload files and environments even when an identical copy (same size and SHA-256) is already in
+        ``<hdfs_home>/.knitDeps``.
+    hdfs_home : str, optional
+        Writable HDFS directory for Knit's dependencies; default the user's home, ``/user/<user>``.
+    replication_factor : int
+        HDFS replication of uploaded files (default 3).
+    rm, rm_port : str, int, optional
+        ResourceManager host and web (REST) port, as in knit, overriding the configuration.
+    nn, nn_port : str, int, optional
+        NameNode host and port, overriding ``fs.defaultFS``.
+    user : str, optional
+        User whose HDFS home holds the dependencies; default ``$HADOOP_USER_NAME`` or the login name.
+    lang : str
+        ``LANG``/``LC_ALL`` in the containers (default ``C.UTF-8``, which ``click`` needs).
+    pars : dict, optional
+        Hadoop configuration entries (``{"yarn.resourcemanager.address": "host:8032"}``) overriding the
+        configuration files.
+    **kwargs
+        Further configuration for :mod:`knit.conf`.
+
+    Examples
+    --------
+    >>> k = Knit()
+    >>> app_id = k.start("python -c 'print(1)'", num_containers=2, memory=256)
+    >>> k.wait_for_completion(60)
+    True
+    """
+
+    _instances: "weakref.WeakSet[Knit]" = weakref.WeakSet()
+
+    def __init__(self, autodetect: bool = True, upload_always: bool = False, hdfs_home: str | None = None,
+                 replication_factor: int = 3, rm: str | None = None, rm_port: int | None = None,
+                 nn: str | None = None, nn_port: int | None = None, user: str | None = None,
+                 lang: str = "C.UTF-8", pars: Mapping[str, Any] | None = None, **kwargs: Any):
+        check_int(replication_factor, "staging.replication")
+        if not isinstance(upload_always, bool):
+            raise SpecError(f"upload_always must be True or False; got {upload_always!r}")
+        if not isinstance(lang, str) or not lang.strip():
+            raise SpecError(f"lang must be a non-empty string such as 'C.UTF-8'; got {lang!r}")
+        self.upload_always = upload_always
+        self.replication_factor = int(replication_factor)
+        self.lang = lang
+        self.conf = self._load_conf(autodetect=autodetect, rm=rm, rm_port=rm_port, nn=nn, nn_port=nn_port,
+                                    user=user, hdfs_home=hdfs_home, pars=pars, **kwargs)
+        self.user: str = self.conf["user"]
+        self.hdfs_home: str = self._qualify(self.conf.get("hdfs_home") or f"/user/{self.user}")
+        self._conf_json = json.dumps(dict(self.conf["overrides"]))
+        self._yarn_api = None
+        self.app_id: str | None = None
+        self.detached = False
+        self._master_gateway = None
+        self._master_lock = threading.Lock()
+        self._instances.add(self)
+
+    # -- configuration (knit.conf when present) -----------------------------------------------------------
+
+    @staticmethod
+    def _load_conf(autodetect: bool, rm: str | None, rm_port: int | None, nn: str | None,
+                   nn_port: int | None, user: str | None, hdfs_home: str | None,
+                   pars: Mapping[str, Any] | None, **kwargs: Any) -> Mapping[str, Any]:
+        """Resolve the settings Knit needs: ``user``, ``fs.defaultFS``, ``hdfs_home`` and ``overrides``.
+
+        With :mod:`knit.conf` installed its ``HadoopConf`` reads the site files (``self.conf.hadoop``);
+        ``overrides`` are the Hadoop entries the client JVM sets on top of its files (the spec's ``conf``).
+        """
+        if pars is not None and not isinstance(pars, Mapping):
+            raise ConfigError(f"pars must be a dict of Hadoop configuration entries; got {pars!r}")
+        conf_module = _optional("conf")
+        if conf_module is not None and hasattr(conf_module, "HadoopConf"):
+            hadoop = conf_module.HadoopConf(pars=pars, rm=rm, rm_port=rm_port, nn=nn, nn_port=nn_port, user=user,
+                                            hdfs_home=hdfs_home, autodetect=autodetect, **kwargs)
+            return {"user": hadoop.user, "fs.defaultFS": hadoop.default_fs, "hdfs_home": hadoop.home_dir,
+                    "overrides": hadoop.overrides(), "hadoop": hadoop}
+        return _fallback_conf(autodetect, rm, rm_port, nn, nn_port, user, hdfs_home, pars, **kwargs)
+
+    def _qualify(self, path: str) -> str:
+        """``/user/me`` -> ``hdfs://nn:port/user/me`` when ``fs.defaultFS`` is known."""
+        default_fs = self.conf.get("fs.defaultFS")
+        if "://" in path or not default_fs or default_fs.startswith("file:"):
+            return path.rstrip("/") or "/"
+        return default_fs.rstrip("/") + "/" + path.lstrip("/").rstrip("/")
+
+    @property
+    def deps_dir(self) -> str:
+        """Where shared dependencies (the knit JAR, environments, files) are kept in HDFS."""
+        return self.hdfs_home.rstrip("/") + "/.knitDeps"
+
+    @property
+    def yarn_api(self) -> Any:
+        """A :class:`knit.yarn_api.YARNAPI` for this cluster (the ResourceManager's REST API)."""
+        if self._yarn_api is None:
+            module = _optional("yarn_api")
+            if module is None:
+                raise KnitException("knit.yarn_api is not installed in this build")
+            self._yarn_api = module.YARNAPI()
+        return self._yarn_api
+
+    # -- starting -----------------------------------------------------------------------------------------
+
+    def start(self, cmd: str, num_containers: int = 1, virtual_cores: int = 1, memory: int = 128,
+              files: Iterable[str] | None = None, env: str | None = None,
+              envvars: Mapping[str, str] | None = None, app_name: str = "knit", queue: str = "default",
+              checks: bool = True, max_restarts: int = 0, detached: bool = False,
+              tags: Iterable[str] | None = None) -> str:
+        """Run ``cmd`` in ``num_containers`` YARN containers; return the application id.
+
+        Parameters
+        ----------
+        cmd : str
+            Shell command run in each container (``$CONDA_PREFIX`` and ``$PYTHON_BIN`` are set when ``env``
+            is given).
+        num_containers : int
+            Number of containers (default 1).
+        virtual_cores : int
+            Virtual cores per container (default 1).
+        memory : int
+            Memory per container in MB (default 128).
+        files : list of str, optional
+            Local paths or ``hdfs://`` URIs localized into every container's working directory.
+        env : str, optional
+            An environment archive (zip, tar.gz) or directory, shipped to every container.
+        envvars : dict of str -> str, optional
+            Environment variables set in every container.
+        app_name, queue : str
+            YARN application name and queue.
+        checks : bool
+            Check the request against the cluster (maximum allocation, queue) before submitting.
+        max_restarts : int
+            Times a failed container is restarted before the application fails (default 0).
+        detached : bool
+            Leave the application running when this Python process exits.
+        tags : list of str, optional
+            YARN application tags.
+
+        Returns
+        -------
+        str
+            The YARN application id.
+
+        Raises
+        ------
+        SpecError
+            Bad input, before anything is uploaded or submitted.
+        """
+        if self.app_id is not None and self.runtime_status() not in TERMINAL_STATES:
+            raise KnitException(f"this Knit is already running {self.app_id}; kill() it first or create "
+                                "another Knit (any number can run in one process)")
+        spec = AppSpec(
+            command=cmd, num_containers=num_containers,
+            resources=Resources(memory=memory, vcores=virtual_cores),
+            name=app_name, queue=queue, tags=list(tags or []), max_restarts=max_restarts, lang=self.lang,
+            envvars=dict(envvars) if isinstance(envvars, Mapping) else ({} if envvars is None else envvars),
+            staging=Staging(deps_dir=self.deps_dir, replication=self.replication_factor,
+                            upload_always=self.upload_always),
+            detached=detached, conf=dict(self.conf["overrides"]))
+        spec.validate()  # cheap checks first, before any file is zipped or inspected
+        spec.files = self._prepare_files(files)
+        spec.env = self._prepare_env(env)
+        spec.validate()
+        if checks:
+            self._pre_flight_checks(spec)
+        result = json.loads(gateway.client().call("submit", spec.to_json()))
+        self.app_id, self.detached = result["app_id"], detached
+        self._close_master()
+        logger.info("submitted %s (uploaded %s, reused %s)", self.app_id, result.get("uploaded"),
+                    result.get("reused"))
+        return self.app_id
+
+    @staticmethod
+    def _prepare_files(files: Iterable[str] | None) -> list[FileSpec]:
+        """Spec entries for ``files`` (knit.env zips directories and recognizes archives)."""
+        if files is None:
+            return []
+        if isinstance(files, (str, bytes)) or not isinstance(files, Iterable):
+            raise SpecError(f"files must be a list of paths; got {files!r}")
+        env_module = _optional("env")
+        if env_module is not None and hasattr(env_module, "prepare_files"):
+            entries = env_module.prepare_files(list(files))
+            return [FileSpec.from_dict(e, f"files[{i}]") if isinstance(e, Mapping) else e
+                    for i, e in enumerate(entries)]
+        return [_file_entry(f, i) for i, f in enumerate(files)]
+
+    @staticmethod
+    def _prepare_env(env: str | None) -> EnvSpec | None:
+        if env is None or env == "":
+            return None
+        env_module = _optional("env")
+        if env_module is not None and hasattr(env_module, "prepare_env"):
+            entry = env_module.prepare_env(env)
+            return EnvSpec.from_dict(entry) if isinstance(entry, Mapping) else entry
+        return _env_entry(env)
+
+    def _pre_flight_checks(self, spec: AppSpec) -> None:
+        """Compare the request with what the cluster can ever grant (knit.yarn_api when installed)."""
+        module = _optional("yarn_api")
+        check = getattr(getattr(module, "YARNAPI", None), "check_request", None)
+        if check is None:
+            logger.debug("no knit.yarn_api pre-flight checks in this build; the Java client checks at submit")
+            return
+        self.yarn_api.check_request(memory=spec.resources.memory, vcores=spec.resources.vcores,
+                                    queue=spec.queue)
+
+    # -- attaching ----------------------------------------------------------------------------------------
+
+    @classmethod
+    def connect(cls, app_id: str, **kwargs: Any) -> "Knit":
+        """Control an application that is already running (started by this or another process).
+
+        The returned ``Knit`` never kills the application on exit (it did not start it).
+
+        Raises
+        ------
+        ApplicationNotFound
+            If the ResourceManager does not know ``app_id``.
+        """
+        if not isinstance(app_id, str) or not app_id.startswith("application_"):
+            raise SpecError(f"app_id must look like 'application_<cluster>_<n>'; got {app_id!r}")
+        k = cls(**kwargs)
+        k.app_id, k.detached = app_id, True
+        k.status()  # raises ApplicationNotFound for an unknown id
+        return k
+
+    # -- the ApplicationMaster ----------------------------------------------------------------------------
+
+    def _require_app(self, what: str) -> str:
+        if self.app_id is None:
+            raise KnitException(f"cannot {what}: no application started (call start() or Knit.connect())")
+        return self.app_id
+
+    def _master(self, timeout: float = MASTER_TIMEOUT) -> Any:
+        """The AM's ``MasterEntryPoint``; waits (up to ``timeout`` s) for a just-submitted AM to come up."""
+        app_id = self._require_app("reach the ApplicationMaster")
+        with self._master_lock:
+            if self._master_gateway is None:
+                host, port, secret = self._master_address(app_id, timeout)
+                self._master_gateway = gateway.connect_master(host, port, secret)
+            return self._master_gateway.entry_point
+
+    def _master_address(self, app_id: str, timeout: float) -> tuple[str, int, str]:
+        deadline = time.monotonic() + timeout
+        client = gateway.client()
+        last_error: Exception | None = None
+        while True:
+            state = self.status()
+            if state["state"] in TERMINAL_STATES:
+                raise ApplicationFailed(f"{app_id} has ended ({state['state']}, final status "
+                                        f"{state.get('final_status')}): {state.get('diagnostics', '')}")
+            try:
+                text = client.call("masterAddress", app_id, self._conf_json)
+            except KnitException as e:  # the AM has not published its address yet
+                text, last_error = None, e
+            info = json.loads(text) if text else None
+            if info and info.get("port"):
+                return info["host"], int(info["port"]), info["secret"]
+            if time.monotonic() > deadline:
+                raise GatewayError(f"the ApplicationMaster of {app_id} did not publish its address within "
+                                   f"{timeout:.0f} s (state {state['state']}; last error: {last_error})")
+            time.sleep(0.2)
+
+    def _call_master(self, method: str, *args: Any) -> Any:
+        """Call the AM; if the AM is gone, say so in terms of the application's state."""
+        try:
+            return gateway.call_java(getattr(self._master(), method), *args)
+        except GatewayError:
+            self._close_master()
+            report = self.status()
+            if report["state"] in TERMINAL_STATES:
+                raise ApplicationFailed(f"{self.app_id} has ended ({report['state']}, final status "
+                                        f"{report.get('final_status')})") from None
+            raise
+
+    def _close_master(self) -> None:
+        with self._master_lock:
+            if self._master_gateway is not None:
+                self._master_gateway.close()
+                self._master_gateway = None
+
+    # -- containers ---------------------------------------------------------------------------------------
+
+    def add_containers(self, num_containers: int = 1, virtual_cores: int = 1, memory: int = 128) -> list:
+        """Request more containers running the same command; return the AM's request ids.
+
+        Raises
+        ------
+        SpecError
+            Non-integer or non-positive arguments.
+        """
+        n = check_int(num_containers, "containers.count")
+        vcores = check_int(virtual_cores, "containers.vcores")
+        mb = check_int(memory, "containers.memory")
+        return json.loads(self._call_master("addContainers", n, vcores, mb))
+
+    def remove_containers(self, container_id: str | Iterable[str]) -> None:
+        """Stop and release one container (or several); the application keeps running, even with none.
+
+        Raises
+        ------
+        KnitException
+            If a container is not part of this application.
+        """
+        ids = [container_id] if isinstance(container_id, str) else list(container_id)
+        known = self.get_container_statuses()
+        unknown = [c for c in ids if c not in known]
+        if unknown:
+            raise KnitException(f"{unknown} are not containers of {self.app_id} (it has {sorted(known)})")
+        for cid in ids:
+            if not self._call_master("removeContainer", cid):
+                raise KnitException(f"the ApplicationMaster of {self.app_id} could not remove {cid}")
+
+    def get_containers(self) -> list[dict]:
+        """Every container of the application on every node, as the AM tracks it.
+
+        Returns
+        -------
+        list of dict
+            ``id``, ``state`` (REQUESTED ALLOCATED RUNNING SUCCEEDED FAILED KILLED RELEASED),
+            ``node_id``, ``node_http_address``, ``vcores``, ``memory``, ``exit_status``, ``diagnostics``,
+            ``restarts``, ``start_time``, ``finish_time``, ``request_id``.
+        """
+        return json.loads(self._call_master("containers"))
+
+    def get_container_statuses(self) -> dict[str, str]:
+        """``{container_id: state}`` for every container of the application."""
+        return {c["id"]: c["state"] for c in self.get_containers()}
+
+    # -- the application ----------------------------------------------------------------------------------
+
+    def status(self) -> dict:
+        """The ResourceManager's report: ``id``, ``state``, ``final_status``, ``diagnostics``, ... ."""
+        app_id = self._require_app("get the status")
+        return json.loads(gateway.client().call("report", app_id, self._conf_json))
+
+    def runtime_status(self) -> str:
+        """The YARN state (``ACCEPTED``, ``RUNNING``, ``FINISHED``, ``FAILED``, ``KILLED`` ...), or
+        ``"NONE"`` before :meth:`start`."""
+        return "NONE" if self.app_id is None else self.status()["state"]
+
+    def wait_for_completion(self, timeout: float = 10) -> bool:
+        """Wait up to ``timeout`` seconds for the application to end; True if it did.
+
+        Whether it succeeded is ``status()["final_status"]``.
+        """
+        app_id = self._require_app("wait for completion")
+        deadline = time.monotonic() + timeout
+        delay = 0.1
+        while True:
+            if self.runtime_status() in TERMINAL_STATES:
+                self._close_master()
+                return True
+            if time.monotonic() >= deadline:
+                logger.debug("%s still running after %s s", app_id, timeout)
+                return False
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 1.5, 1.0)
+
+    def kill(self, timeout: float = 30) -> bool:
+        """Kill the application; True if it ends KILLED (within ``timeout`` s), False if it had already
+        ended or no application was started."""
+        if self.app_id is None:
+            return False
+        if self.runtime_status() in TERMINAL_STATES:
+            self._close_master()
+            return False
+        self._close_master()
+        gateway.client().call("kill", self.app_id, self._conf_json)
+        self.wait_for_completion(timeout)
+        return self.runtime_status() == "KILLED"
+
+    # -- logs and environments (knit.logs / knit.env) ------------------------------------------------------
+
+    def logs(self, container_id: str | None = None) -> dict[str, dict[str, str]]:
+        """``{container_id: {"stdout": ..., "stderr": ...}}`` of the application's containers."""
+        app_id = self._require_app("get logs")
+        logs_module = _optional("logs")
+        if logs_module is not None and hasattr(logs_module, "get_logs"):
+            return logs_module.get_logs(self, container_id)
+        return json.loads(gateway.client().call("logs", app_id, container_id, self._conf_json))
+
+    def print_logs(self, container_id: str | None = None) -> None:
+        """Print :meth:`logs` in a readable form."""
+        logs_module = _optional("logs")
+        if logs_module is not None and hasattr(logs_module, "print_logs"):
+            return logs_module.print_logs(self, container_id)
+        for cid, files in self.logs(container_id).items():
+            print(f"\n### Container {cid} ###")
+            for name, text in files.items():
+                print(f"## {name} ##\n{text}")
+
+    @staticmethod
+    def create_env(env_name: str, packages: Iterable[str] | None = None, **kwargs: Any) -> str:
+        """Build a zipped conda environment and return its path (see :mod:`knit.env`)."""
+        env_module = _optional("env")
+        if env_module is None or not hasattr(env_module, "create_env"):
+            raise KnitException("knit.env is not installed in this build")
+        return env_module.create_env(env_name, packages=packages, **kwargs)
+
+    def list_envs(self) -> list[dict]:
+        """Environments already uploaded to ``<hdfs_home>/.knitDeps``: ``name, path, size, ...``."""
+        entries = json.loads(gateway.client().call("listDir", self.deps_dir, self._conf_json))
+        return [e for e in entries if e["name"].endswith(ARCHIVE_SUFFIXES)]
+
+    # -- lifecycle and display ----------------------------------------------------------------------------
+
+    def __enter__(self) -> "Knit":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if not self.detached:
+            self.kill()
+        self._close_master()
+
+    def _summary(self) -> tuple[str, list[dict] | None]:
+        """State and containers for display; failures show as '?' rather than breaking a repr."""
+        try:
+            state = self.runtime_status()
+        except KnitException as e:
+            logger.debug("no status for %s: %s", self.app_id, e)
+            return "?", None
+        if state != "RUNNING":
+            return state, None
+        try:
+            return state, self.get_containers()
+        except KnitException as e:
+            logger.debug("no containers for %s: %s", self.app_id, e)
+            return state, None
+
+    def __repr__(self) -> str:
+        if self.app_id is None:
+            return f"Knit<hdfs_home={self.hdfs_home}, no application>"
+        state, containers = self._summary()
+        count = "?" if containers is None else str(len(containers))
+        return f"Knit<{self.app_id}, state={state}, containers={count}>"
+
+    def _repr_html_(self) -> str:
+        if self.app_id is None:
+            return f"<b>Knit</b> (no application; HDFS home {html.escape(self.hdfs_home)})"
+        state, containers = self._summary()
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(c.get(k, '')))}</td>" for k in ("id", "state", "node_id"))
+            + "</tr>" for c in containers or [])
+        table = (f"<table><tr><th>container</th><th>state</th><th>node</th></tr>{rows}</table>"
+                 if containers else "")
+        return (f"<b>Knit</b> application <code>{html.escape(self.app_id)}</code>, state "
+                f"<b>{html.escape(state)}</b>, {len(containers or [])} containers{table}")
+
+    @classmethod
+    def _cleanup(cls) -> None:
+        """At exit: kill the applications this process started (unless detached), close AM gateways.
+
+        The client JVM does the same when its stdin closes; this is the orderly path.
+        """
+        for k in list(cls._instances):
+            k._close_master()
+            if k.app_id is None or k.detached or not gateway.client_running():
+                continue
+            try:  # ask, don't wait: the RM finishes the kill on its own
+                if k.runtime_status() not in TERMINAL_STATES:
+                    gateway.client().call("kill", k.app_id, k._conf_json)
+            except KnitException as e:
+                logger.warning("could not kill %s at exit: %s", k.app_id, e)
+
+
+atexit.register(Knit._cleanup)
+
+
+# -- fallbacks while knit.env and knit.conf are not installed ------------------------------------------------
+
+def _file_entry(path: Any, i: int) -> FileSpec:
+    if not isinstance(path, str) or not path:
+        raise SpecError(f"files[{i}] must be a path or hdfs:// URI; got {path!r}")
+    if "://" in path:
+        return FileSpec(source=path, name=path.rstrip("/").rsplit("/", 1)[-1])
+    full = os.path.abspath(os.path.expanduser(path))
+    if not os.path.isfile(full):
+        raise SpecError(f"files[{i}]: {path!r} is not an existing local file")
+    return FileSpec(source=full, name=os.path.basename(full))
+
+
+def _env_entry(env: Any) -> EnvSpec:
+    if not isinstance(env, str):
+        raise SpecError(f"env must be the path of an environment archive; got {env!r}")
+    if "://" not in env and not os.path.isfile(env):
+        raise SpecError(f"env: {env!r} is not an existing archive")
+    source = env if "://" in env else os.path.abspath(env)
+    base = source.rstrip("/").rsplit("/", 1)[-1]
+    name = next((base[:-len(s)] for s in ARCHIVE_SUFFIXES if base.endswith(s)), base)
+    return EnvSpec(source=source, name=name, root=name, python="bin/python")
+
+
+def _fallback_conf(autodetect: bool, rm: str | None, rm_port: int | None, nn: str | None, nn_port: int | None,
+                   user: str | None, hdfs_home: str | None, pars: Mapping[str, Any] | None,
+                   **kwargs: Any) -> dict[str, Any]:
+    """Minimal settings when knit.conf is absent: ``fs.defaultFS`` from core-site.xml, keywords as overrides."""
+    if kwargs:
+        raise TypeError(f"Knit() got unexpected keyword arguments {sorted(kwargs)}")
+    overrides = {str(k): str(v) for k, v in (pars or {}).items()}
+    if rm is not None:
+        overrides["yarn.resourcemanager.hostname"] = str(rm)
+        if rm_port is not None:
+            overrides["yarn.resourcemanager.webapp.address"] = f"{rm}:{rm_port}"
+    if nn is not None:
+        overrides["fs.defaultFS"] = f"hdfs://{nn}:{nn_port or 8020}"
+    default_fs = overrides.get("fs.defaultFS")
+    if default_fs is None and autodetect:
+        default_fs = _read_site_property("core-site.xml", "fs.defaultFS")
+    user = user or os.environ.get("HADOOP_USER_NAME") or getpass.getuser()
+    return {"user": user, "fs.defaultFS": default_fs, "hdfs_home": hdfs_home, "overrides": overrides}
+
+
+def _read_site_property(file_name: str, key: str) -> str | None:
+    """One property from ``$HADOOP_CONF_DIR/<file_name>``, or None."""
+    conf_dir = os.environ.get("HADOOP_CONF_DIR")
+    if not conf_dir:
+        return None
+    path = os.path.join(conf_dir, file_name)
+    if not os.path.exists(path):
+        return None
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as e:
+        raise ConfigError(f"{path} is not valid XML: {e}") from e
+    for prop in root.iter("property"):
+        if prop.findtext("name") == key:
+            return prop.findtext("value")
+    return None

@@ -1,0 +1,303 @@
+"""Knit on the real local cluster (HDFS + YARN with two NodeManagers): start, scale, kill, fail, restart,
+reconnect, authentication, bad input, and nothing left behind.
+
+Every application is started through :func:`app`, which kills it if the test fails.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from typing import Callable, Iterator
+
+import pytest
+import requests
+from py4j.java_gateway import GatewayParameters, JavaGateway
+from py4j.protocol import Py4JError
+
+from knit import Knit, gateway
+from knit.exceptions import ApplicationNotFound, GatewayError, KnitException, SpecError
+
+SEED_CMD = "python -c 'import sys; print(sys.path); import socket; print(socket.gethostname())'"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TERMINAL = {"FINISHED", "FAILED", "KILLED"}
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.5):
+    """Poll ``predicate`` until it returns something truthy; fail with ``what`` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what} (last value: {value!r})")
+        time.sleep(interval)
+
+
+@contextlib.contextmanager
+def app(k: Knit, cmd: str, **kwargs) -> Iterator[str]:
+    """Start an application and kill it on the way out, whatever happened in between."""
+    app_id = k.start(cmd, **kwargs)
+    _started.append(app_id)
+    try:
+        yield app_id
+    finally:
+        if k.runtime_status() not in TERMINAL:
+            k.kill()
+
+
+_started: list[str] = []
+
+
+def running(k: Knit, n: int, timeout: float = 180) -> dict[str, str]:
+    """Wait for ``n`` RUNNING containers; return the statuses."""
+    return wait_until(lambda: (lambda s: s if list(s.values()).count("RUNNING") == n else None)(
+        k.get_container_statuses()), timeout, f"{n} RUNNING containers of {k.app_id}")
+
+
+def rm_apps(cluster) -> list[dict]:
+    r = requests.get(f"http://{cluster.rm_web_address}/ws/v1/cluster/apps", timeout=30)
+    r.raise_for_status()
+    return (r.json().get("apps") or {}).get("app") or []
+
+
+def node_memory(cluster) -> int:
+    r = requests.get(f"http://{cluster.rm_web_address}/ws/v1/cluster/nodes", timeout=30)
+    r.raise_for_status()
+    nodes = r.json()["nodes"]["node"]
+    assert len(nodes) == 2
+    return min(n["availMemoryMB"] + n["usedMemoryMB"] for n in nodes)
+
+
+def staging_entries(cluster, home: str = "/user/root") -> set[str]:
+    r = requests.get(f"http://{cluster.webhdfs_address}/webhdfs/v1{home}/.knit",
+                     params={"op": "LISTSTATUS", "user.name": "root"}, timeout=30)
+    if r.status_code == 404:
+        return set()
+    r.raise_for_status()
+    return {s["pathSuffix"] for s in r.json()["FileStatuses"]["FileStatus"]}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def nothing_left_behind(hadoop_cluster):
+    """After this module: our apps ended, their staging dirs removed, and the client JVM stopped."""
+    yield
+    for app_id in _started:
+        assert Knit.connect(app_id).wait_for_completion(60), f"{app_id} still running"
+    wait_until(lambda: not (staging_entries(hadoop_cluster) & set(_started)), 60,
+               "the staging dirs of finished applications to be removed")
+    proc = gateway._client.proc if gateway._client is not None else None
+    gateway.shutdown_client()
+    if proc is not None:
+        assert proc.poll() is not None, "the client JVM outlived shutdown_client()"
+
+
+# -- the seed example ----------------------------------------------------------------------------------------
+
+def test_seed_example_in_two_containers_and_its_logs(hadoop_cluster):
+    k = Knit()
+    with app(k, SEED_CMD, num_containers=2) as app_id:
+        assert re.fullmatch(r"application_\d+_\d+", app_id)
+        assert k.wait_for_completion(300)
+        report = k.status()
+        assert (report["state"], report["final_status"]) == ("FINISHED", "SUCCEEDED"), report
+    logs = wait_until(lambda: (lambda ls: ls if sum("stdout" in v and "[" in v["stdout"] for v in ls.values()) >= 2
+                               else None)(k.logs()), 120, "aggregated logs of both containers")
+    outputs = [v["stdout"] for v in logs.values() if "[" in v.get("stdout", "")]
+    assert len(outputs) == 2
+    for out in outputs:
+        path_line, host_line = out.strip().splitlines()[-2:]
+        assert path_line.startswith("[") and path_line.endswith("]")
+        assert host_line == socket.gethostname()
+
+
+# -- containers on every node, and what the AM's port gives without the secret -------------------------------
+
+@pytest.fixture(scope="class")
+def spread_app(hadoop_cluster):
+    """Two containers too big to share a NodeManager: one runs on each node."""
+    k = Knit()
+    memory = node_memory(hadoop_cluster) // 2 + 256
+    with app(k, "sleep 900", num_containers=2, memory=memory):
+        running(k, 2)
+        yield k
+
+
+class TestOneAppOnTwoNodes:
+    def test_get_containers_spans_both_nodemanagers(self, spread_app):
+        containers = [c for c in spread_app.get_containers() if c["state"] == "RUNNING"]
+        assert len(containers) == 2
+        assert len({c["node_id"] for c in containers}) == 2
+        for c in containers:
+            assert c["id"].startswith("container_") and c["node_http_address"]
+            assert c["exit_status"] in (None, -1000) or c["state"] == "RUNNING"
+        assert spread_app.get_container_statuses() == {c["id"]: "RUNNING" for c in containers}
+        assert spread_app.app_id in repr(spread_app) and "RUNNING" in repr(spread_app)
+        assert "containers=2" in repr(spread_app)
+        assert spread_app.app_id in spread_app._repr_html_()
+
+    def test_the_am_port_gives_nothing_without_the_secret(self, spread_app):
+        report = spread_app.status()
+        host, port = report["am_host"], int(report["am_rpc_port"])
+        assert port > 0
+        # a raw socket speaking Py4J's call protocol without authenticating first
+        with socket.create_connection((host, port), timeout=10) as s:
+            s.sendall(b"c\nt\ncontainers\ne\n")
+            s.settimeout(10)
+            received = b""
+            with contextlib.suppress(ConnectionResetError):
+                while chunk := s.recv(4096):
+                    received += chunk
+        assert b"container_" not in received
+        # a Py4J client without a token, and one with a wrong token
+        no_token = JavaGateway(gateway_parameters=GatewayParameters(address=host, port=port, auto_convert=True))
+        try:
+            with pytest.raises(Py4JError):
+                no_token.entry_point.containers()
+        finally:
+            no_token.close()
+        with pytest.raises(GatewayError):
+            gateway.connect_master(host, port, "0" * 64)
+
+    def test_connect_from_a_new_process_controls_the_app(self, spread_app):
+        script = textwrap.dedent(f"""
+            import json, sys
+            from knit import Knit
+            k = Knit.connect({spread_app.app_id!r})
+            print(json.dumps(k.add_containers(1, memory=128)))
+        """)
+        proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                              cwd=REPO)
+        assert proc.returncode == 0, proc.stderr
+        assert len(json.loads(proc.stdout.strip().splitlines()[-1])) == 1
+        running(spread_app, 3)
+        assert spread_app.runtime_status() == "RUNNING"  # the other process exiting did not kill it
+
+
+# -- scaling, removing to zero, waiting, killing --------------------------------------------------------------
+
+def test_add_remove_to_zero_then_kill(hadoop_cluster):
+    k = Knit()
+    with app(k, "sleep 900", num_containers=1) as app_id:
+        running(k, 1)
+        request_ids = k.add_containers(2, virtual_cores=1, memory=128)
+        assert len(request_ids) == 2
+        statuses = running(k, 3)
+        for cid in statuses:
+            k.remove_containers(cid)
+        wait_until(lambda: all(s in ("KILLED", "RELEASED") for s in k.get_container_statuses().values()),
+                   120, "every removed container to stop")
+        assert k.runtime_status() == "RUNNING"  # no containers left, and the app goes on
+        assert not k.wait_for_completion(timeout=2)
+        assert k.runtime_status() == "RUNNING"
+        with pytest.raises(KnitException, match="not containers of"):
+            k.remove_containers("container_0_0001_01_000099")
+        k.add_containers(1)  # still able to grow from zero
+        running(k, 1)
+        assert k.kill()
+        assert k.runtime_status() == "KILLED"
+        assert k.wait_for_completion(timeout=1)
+        assert not k.kill()  # already ended
+        assert app_id in repr(k) and "KILLED" in repr(k)
+
+
+# -- failure and restarts -------------------------------------------------------------------------------------
+
+def test_failing_command_restarts_twice_then_fails_with_its_exit_code(hadoop_cluster, tmp_path):
+    attempts = tmp_path / "attempts"  # all NodeManagers of the local cluster share this machine's /tmp
+    attempts.touch()
+    attempts.chmod(0o666)
+    k = Knit()
+    with app(k, f"echo attempt >> {attempts}; exit 3", num_containers=1, max_restarts=2):
+        assert k.wait_for_completion(300)
+        report = k.status()
+    assert report["final_status"] == "FAILED", report
+    assert re.search(r"exit (code|status)\D{0,3}3", report["diagnostics"], re.I), report["diagnostics"]
+    assert attempts.read_text().count("attempt") == 3  # the first run and exactly two restarts
+
+
+# -- many Knits per process, and the process's exit ----------------------------------------------------------
+
+def test_two_knits_run_two_apps_at_once(hadoop_cluster):
+    k1, k2 = Knit(), Knit()
+    with app(k1, "sleep 900") as a1, app(k2, "sleep 900") as a2:
+        assert a1 != a2
+        running(k1, 1)
+        running(k2, 1)
+        assert k1.runtime_status() == k2.runtime_status() == "RUNNING"
+        assert gateway._client is not None  # one client JVM served both
+        assert k2.kill()
+        assert k1.runtime_status() == "RUNNING"
+
+
+def test_apps_die_with_the_process_unless_detached(hadoop_cluster):
+    script = textwrap.dedent("""
+        import json, os, sys
+        from knit import Knit, gateway
+        attached = Knit().start("sleep 900")
+        detached = Knit().start("sleep 900", detached=True)
+        print(json.dumps({"attached": attached, "detached": detached, "jvm": gateway.client().proc.pid}),
+              flush=True)
+        sys.stdin.read()
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True, cwd=REPO)
+    try:
+        info = json.loads(proc.stdout.readline())
+    finally:
+        proc.kill()  # SIGKILL: no atexit, no finally in the child
+        proc.wait(60)
+    _started.extend([info["attached"], info["detached"]])
+    attached, detached = Knit.connect(info["attached"]), Knit.connect(info["detached"])
+    try:
+        wait_until(lambda: not _pid_alive(info["jvm"]), 120, "the orphaned client JVM to exit")
+        assert attached.wait_for_completion(120)
+        assert attached.runtime_status() == "KILLED"
+        assert detached.runtime_status() in ("ACCEPTED", "RUNNING")
+    finally:
+        detached.kill()
+        attached.kill()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(FileNotFoundError):
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    return False
+
+
+# -- bad input ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"memory": 0}, "memory"),
+    ({"memory": "128"}, "memory"),
+    ({"virtual_cores": -1}, "virtual_cores"),
+    ({"num_containers": 1.5}, "num_containers"),
+    ({"cmd": ""}, "cmd"),
+    ({"envvars": {"A": 1}}, "envvars"),
+    ({"files": ["/no/such/file.csv"]}, "file.csv"),
+    ({"memory": 1 << 20}, "maximum allocation"),
+    ({"queue": "no-such-queue"}, "no-such-queue"),
+])
+def test_bad_input_raises_before_submission(hadoop_cluster, kwargs, match):
+    before = {a["id"] for a in rm_apps(hadoop_cluster)}
+    kwargs = {"cmd": "sleep 1", **kwargs}
+    with pytest.raises(SpecError, match=match):
+        Knit().start(**kwargs)
+    assert {a["id"] for a in rm_apps(hadoop_cluster)} == before
+
+
+def test_unknown_app_id(hadoop_cluster):
+    with pytest.raises(ApplicationNotFound):
+        Knit.connect("application_1_99999")
