@@ -94,7 +94,10 @@ final class Submitter {
       Stager.mkdirsPrivate(fs, new Path(fs.getHomeDirectory(), Knit.STAGING_ROOT));
       Stager.mkdirsPrivate(fs, stagingDir);
       stager.stage(resources);
-      FileStatus jarStatus = stager.upload(jar, "knit-" + Knit.version() + ".jar");
+      // Named by version and content: uploaded once per version, and a rebuilt JAR of the same version never
+      // replaces one that a running application's AM may still be localizing.
+      String jarName = "knit-" + Knit.version() + "-" + Sha256.of(jar).substring(0, 12) + ".jar";
+      FileStatus jarStatus = stager.upload(jar, jarName);
       spec.staging.depsDir = depsDir.toString();
       Path specPath = writePrivate(fs, new Path(stagingDir, Knit.SPEC_FILE), spec.toJson());
       String secret = newSecret();
