@@ -491,3 +491,19 @@ def test_pip_failure_raises_pip_error_and_leaves_nothing(tmp_path):
         kenv.create_env("bad", ["python=3", str(tmp_path / "does-not-exist.whl")], tool="pip",
                         cache_dir=cache_dir)
     assert list(cache_dir.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------- progress
+
+def test_progress_quiet_unless_interactive(capsys, monkeypatch):
+    from knit import progress as kprogress
+    with kprogress.progress(10 * kprogress.MIN_BYTES_FOR_BAR, "zipping x") as update:
+        update(5)  # stderr is captured, not a terminal: nothing drawn
+    assert capsys.readouterr().err == ""
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # no tqdm: the plain bar
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    with kprogress.progress(100, "zipping x", force=True) as update:
+        update(50)
+        update(50)
+    err = capsys.readouterr().err
+    assert "zipping x" in err and "100.0%" in err
