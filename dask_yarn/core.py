@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import warnings
 import weakref
 from typing import Any, Iterable
 
@@ -48,7 +49,7 @@ class WorkerNotFound(KnitException, KeyError):
 
 
 def worker_command(scheduler_address: str, cpu: int, memory: int, memory_fraction: float = 0.8,
-                   nanny: bool = True, death_timeout: str = "60s") -> str:
+                   nanny: bool = True, death_timeout: str = "60s", linger: int = 60) -> str:
     """The shell command every worker container runs.
 
     The worker runs as ``$PYTHON_BIN -m distributed.cli.dask_worker`` (entry-point scripts
@@ -59,6 +60,13 @@ def worker_command(scheduler_address: str, cpu: int, memory: int, memory_fractio
     exports them, else from ``cpu`` / ``memory`` (the shape the application was started
     with). The memory limit is ``memory_fraction`` of the container so that Dask spills and
     pauses before YARN kills the container for exceeding it.
+
+    A worker that exits cleanly (retired by the scheduler, e.g. by ``adapt``) keeps its
+    container for ``linger`` seconds: the Knit ApplicationMaster ends the application when
+    its last container ends on its own, while a container *removed* by the cluster (which
+    follows every retirement at once) never ends it. So scaling to zero keeps the
+    application alive, and a container whose cluster is gone still ends. A failing worker
+    exits at once with its own code, so that it is seen as FAILED and replaced.
     """
     percent = int(round(memory_fraction * 100))
     parts = [
@@ -70,7 +78,7 @@ def worker_command(scheduler_address: str, cpu: int, memory: int, memory_fractio
         "--no-dashboard",
         f"--death-timeout {int(parse_timedelta(death_timeout))}",
     ]
-    return " ".join(parts)
+    return " ".join(parts) + f"; code=$?; if [ $code -eq 0 ]; then sleep {int(linger)}; fi; exit $code"
 
 
 def _positive_int(name: str, value: Any) -> int:
@@ -276,7 +284,11 @@ class DaskYARNCluster(SpecCluster):
             # this cluster closes it; the atexit hook must not close it a second time
             self.local_cluster.shutdown_on_close = False
             self.scheduler = self.local_cluster.scheduler
-        await super()._start()
+        with warnings.catch_warnings():
+            # Two cluster managers watch one scheduler: this one's worker-status subscription
+            # replaces .local_cluster's (which has no workers to watch), as intended.
+            warnings.filterwarnings("ignore", "Scheduler already contains a plugin with name worker-status")
+            await super()._start()
         if "yarn-watch" not in self.periodic_callbacks:
             interval = parse_timedelta(dask.config.get("yarn.watch-interval")) * 1000
             pc = PeriodicCallback(self._watch, interval)
@@ -335,7 +347,8 @@ class DaskYARNCluster(SpecCluster):
         if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 0:
             raise SpecError(f"n_workers must be a non-negative integer, got {n_workers!r}")
         opts = self.new_spec["options"]
-        self.new_spec = self._worker_spec(cpu or opts["cpu"], memory or opts["memory"])
+        self.new_spec = self._worker_spec(opts["cpu"] if cpu is None else cpu,
+                                          opts["memory"] if memory is None else memory)
         if self.app_id is not None:
             raise ClusterStateError(f"YARN application {self.app_id} is already running; "
                                     "use scale() or add_workers() to change its size")
@@ -357,7 +370,8 @@ class DaskYARNCluster(SpecCluster):
         """
         n_workers = _positive_int("n_workers", n_workers)
         opts = self.new_spec["options"]
-        spec = self._worker_spec(cpu or opts["cpu"], memory or opts["memory"])
+        spec = self._worker_spec(opts["cpu"] if cpu is None else cpu,
+                                          opts["memory"] if memory is None else memory)
         return self.sync(self._add_workers, n_workers, spec)
 
     async def _add_workers(self, n_workers: int, spec: dict) -> list[str]:
@@ -376,7 +390,8 @@ class DaskYARNCluster(SpecCluster):
         return self.sync(self.scale_down, [container_id])
 
     def scale(self, n: int = 0, memory: Any = None, cores: Any = None) -> Any:
-        self._check_usable()
+        if self.status != Status.closing:  # SpecCluster's close scales to zero
+            self._check_usable()
         return super().scale(n, memory=memory, cores=cores)
 
     def _new_worker_name(self, worker_number: int) -> str:
@@ -492,12 +507,14 @@ class DaskYARNCluster(SpecCluster):
         try:
             report = await asyncio.to_thread(self.knit.status)
             state = _app_state(report)
-            if state in APP_TERMINAL_STATES:
-                await self._app_ended(state, report)
-                return
-            containers = await asyncio.to_thread(self.knit.get_containers)
+            containers = None
+            if state not in APP_TERMINAL_STATES:
+                containers = await asyncio.to_thread(self.knit.get_containers)
         except KnitException as exc:
             logger.warning("checking YARN application %s failed: %s", self.app_id, exc)
+            return
+        if containers is None:
+            await self._app_ended(state, report)
             return
         if self._closing_app or self.status != Status.running:
             return

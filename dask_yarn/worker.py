@@ -128,7 +128,12 @@ class ContainerPool:
         if self.error is not None:
             return  # the application is gone, and its containers with it
         logger.debug("removing container %s", container_id)
-        await asyncio.to_thread(self.knit.remove_containers, container_id)
+        try:
+            await asyncio.to_thread(self.knit.remove_containers, container_id)
+        except KnitException as exc:
+            # The AM refuses to remove a container that already ended (e.g. a worker that
+            # exited after being retired): there is nothing left to stop.
+            logger.warning("container %s not removed: %s", container_id, exc)
 
     def fail(self, error: BaseException) -> None:
         """The application is gone: fail every waiter now and every later acquire."""
