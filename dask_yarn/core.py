@@ -24,6 +24,7 @@ from dask.utils import parse_timedelta
 from distributed import LocalCluster
 from distributed.core import Status
 from distributed.deploy.spec import SpecCluster
+from distributed.diagnostics.plugin import SchedulerPlugin
 from distributed.exceptions import WorkerStartTimeoutError
 from distributed.objects import SchedulerInfo
 from distributed.utils import Log, Logs, get_ip
@@ -557,7 +558,13 @@ class DaskYARNCluster(SpecCluster):
             await self._pool.release(cid)
 
     async def _app_ended(self, state: str, report: Any) -> None:
-        """The YARN application ended under us: fail fast, with its diagnostics."""
+        """The YARN application ended under us: fail fast, with its diagnostics.
+
+        The scheduler stays up (until ``close()``) so that clients keep a connection on
+        which to hear why: their pending futures are cancelled with the application's
+        diagnostics, and so is any work submitted afterwards. Closing the scheduler instead
+        would make clients replace that message with a generic "connection lost" one.
+        """
         diagnostics = report.get("diagnostics") if isinstance(report, dict) else None
         final = report.get("final_status") if isinstance(report, dict) else None
         self.app_error = ApplicationFailed(
@@ -565,22 +572,17 @@ class DaskYARNCluster(SpecCluster):
             + (f" ({final})" if final else "") + f": {diagnostics or 'no diagnostics'}")
         logger.error("%s", self.app_error)
         self._log(str(self.app_error))
+        self.status = Status.failed
+        if self._adaptive_running():
+            self._adaptive.stop(reason="yarn-application-ended")
         self._pool.fail(self.app_error)
         for worker in self.workers.values():
             worker.mark_finished()
         self.workers.clear()
         self.worker_spec.clear()
-        self._cancel_client_futures(str(self.app_error))
-        await self._close()
-
-    def _cancel_client_futures(self, msg: str) -> None:
-        """Cancel every client's pending futures, telling them why."""
-        scheduler = self.scheduler
-        for client_id, cs in list(scheduler.clients.items()):
-            keys = [ts.key for ts in cs.wants_what]
-            if keys:
-                scheduler.stimulus_cancel(keys, client=client_id, force=True,
-                                          reason="yarn-application-ended", msg=msg)
+        plugin = _RefuseWork(str(self.app_error))
+        self.scheduler.add_plugin(plugin)
+        plugin.cancel_all(self.scheduler)
 
     async def _wait_for_workers(self, n_workers: int = 0, timeout: Any = None) -> None:
         deadline = None if not timeout else asyncio.get_running_loop().time() + parse_timedelta(timeout)
@@ -624,6 +626,29 @@ class DaskYARNCluster(SpecCluster):
 
     def __repr__(self) -> str:
         return super().__repr__()[:-1] + f", app_id={self.app_id!r})"
+
+
+class _RefuseWork(SchedulerPlugin):
+    """Cancels every client's futures, and any new work, with the reason the cluster died."""
+
+    name = "dask-yarn-application-ended"
+
+    def __init__(self, msg: str):
+        self.msg = msg
+
+    def cancel_all(self, scheduler: Any) -> None:
+        for client_id, cs in list(scheduler.clients.items()):
+            self._cancel(scheduler, client_id, [ts.key for ts in cs.wants_what])
+
+    def update_graph(self, scheduler: Any, *, client: str, keys: set, **kwargs: Any) -> None:
+        self._cancel(scheduler, client, list(keys))
+
+    def _cancel(self, scheduler: Any, client: str, keys: list) -> None:
+        # Only the client is told: releasing the keys in the scheduler would send further,
+        # reason-less cancellations that replace this message.
+        if keys:
+            scheduler.report({"op": "cancelled-keys", "keys": keys, "reason": "yarn-application-ended",
+                              "msg": self.msg}, client=client)
 
 
 def _app_state(report: Any) -> str:

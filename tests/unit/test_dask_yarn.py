@@ -401,13 +401,16 @@ def test_app_death_fails_client_and_waits_fast(process_knit):
             fut.result(timeout=30)
         with pytest.raises(ApplicationFailed, match="ended KILLED"):
             cluster.wait_for_workers(2, timeout=30)
+        with pytest.raises(distributed.client.FutureCancelledError, match="ended KILLED"):
+            client.submit(lambda: 1).result(timeout=30)  # new work is refused, with the reason
         assert time.monotonic() - t0 < 10
-        wait_until(lambda: cluster.status == Status.closed, what="cluster closed")
+        assert cluster.status == Status.failed and cluster.workers == {}
         with pytest.raises(ApplicationFailed):
             cluster.scale(3)
     finally:
         client.close()
         cluster.close()
+    assert cluster.status == Status.closed and cluster.local_cluster.status == Status.closed
 
 
 def test_get_logs_has_container_logs_keyed_by_worker_name():
