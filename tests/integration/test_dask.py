@@ -115,13 +115,16 @@ def test_scale_up_down_to_zero_and_back(shared):
     cluster.scale(1)
     wait_until(lambda: len(cluster.workers) == 1 and len(names(cluster)) == 1, CONNECT, "scale down to 1")
     retired = before - set(cluster.workers)
-    states = container_states(cluster)
-    assert len(retired) == 2 and all(states[c] == "KILLED" for c in retired), states
+    assert len(retired) == 2
+    # The AM stops removed containers asynchronously; they end KILLED (removed), not on their own.
+    states = wait_until(lambda: (lambda st: st if all(st[c] == "KILLED" for c in retired) else None)(
+        container_states(cluster)), 60, "the retired workers' containers to be KILLED")
     assert states[next(iter(cluster.workers))] == "RUNNING"
 
     cluster.scale(0)
     wait_until(lambda: not cluster.workers and not names(cluster), CONNECT, "scale to zero")
-    assert all(s != "RUNNING" for s in container_states(cluster).values())
+    wait_until(lambda: all(s == "KILLED" for s in container_states(cluster).values()), 60,
+               "every container removed")
     assert cluster.knit.runtime_status() == "RUNNING"  # app and scheduler stay
     assert client.scheduler_info()["workers"] == {}  # the scheduler still answers
 
