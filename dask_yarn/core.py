@@ -443,7 +443,12 @@ class DaskYARNCluster(SpecCluster):
         if self.app_error is not None:
             raise self.app_error
         if self.app_id is None:
-            await self._submit(to_open)
+            try:
+                await self._submit(to_open)
+            except BaseException:
+                for n in to_open:  # not retried by every later reconcile: the caller hears why
+                    self.worker_spec.pop(n, None)
+                raise
         address = getattr(self.scheduler, "contact_address", None) or self.scheduler.address
         opened = {}
         for n in to_open:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import dask
 import dask.array as da
 import numpy as np
 import psutil
 import pytest
+import requests
 from dask.distributed import Client, get_task_stream
 from distributed.client import FutureCancelledError
 
@@ -25,6 +28,7 @@ from dask_yarn import DaskYARNCluster
 from dask_yarn.testing import local_worker_env
 from knit.exceptions import ApplicationFailed
 
+REPO = str(Path(__file__).resolve().parents[2])
 CONFIG = {"yarn.dashboard-address": ":0", "yarn.watch-interval": "500ms"}
 CONNECT = 240  # seconds for workers to connect: the env is localized and dask imported on a busy machine
 
@@ -193,3 +197,32 @@ def test_killing_the_application_fails_the_client_fast(worker_env):
         with pytest.raises(FutureCancelledError, match=f"{app_id} ended KILLED"):
             client.submit(lambda: 1).result(timeout=60)  # new work is refused at once, with the reason
         assert time.monotonic() - t0 < 30
+
+
+_ORPHAN_SCRIPT = """
+import sys, time
+import dask
+from dask_yarn import DaskYARNCluster
+with dask.config.set({"yarn.dashboard-address": ":0"}):
+    cluster = DaskYARNCluster(env=sys.argv[1], replication_factor=1)
+    print(cluster.start(1, cpu=1, memory=256), flush=True)
+time.sleep(600)
+"""
+
+
+def test_application_ends_when_the_python_process_dies(worker_env, hadoop_cluster):
+    proc = subprocess.Popen([sys.executable, "-c", _ORPHAN_SCRIPT, worker_env], stdout=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": REPO})
+    try:
+        app_id = proc.stdout.readline().strip()
+        assert app_id.startswith("application_"), app_id
+    finally:
+        proc.kill()  # SIGKILL: no atexit, no close(); the Knit client JVM sees its stdin close
+        proc.wait()
+
+    def state():
+        r = requests.get(f"http://{hadoop_cluster.rm_web_address}/ws/v1/cluster/apps/{app_id}", timeout=30)
+        r.raise_for_status()
+        return r.json()["app"]["state"]
+
+    wait_until(lambda: state() in ("KILLED", "FINISHED", "FAILED"), 90, f"{app_id} to end")

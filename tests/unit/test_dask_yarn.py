@@ -444,3 +444,16 @@ def test_asynchronous_cluster():
         assert k.state == "KILLED"
 
     asyncio.run(main())
+
+
+def test_submission_failure_reaches_the_caller_and_is_not_retried():
+    k = FakeKnit()
+
+    def refuse(cmd, **kwargs):
+        raise SpecError("memory 99999 MB exceeds the maximum allocation")
+
+    k.start = refuse
+    with DaskYARNCluster(knit=k) as cluster:
+        with pytest.raises(SpecError, match="maximum allocation"):
+            cluster.start(2, cpu=1, memory=99999)
+        assert cluster.worker_spec == {} and cluster.app_id is None
