@@ -8,9 +8,10 @@ import argparse
 import json
 import logging
 import sys
+import time
 from typing import Any, Callable
 
-from .exceptions import KnitException
+from .exceptions import ApplicationNotFound, ConfigError, KnitException, SpecError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -69,9 +70,248 @@ def add_cluster_commands(sub: argparse._SubParsersAction, parent: argparse.Argum
         p.set_defaults(func=fn)
 
 
+# ---- applications: knit start | ls | status | containers | logs | add | remove | kill | envs ------------------
+
+LIVE = ("NEW", "NEW_SAVING", "SUBMITTED", "ACCEPTED", "RUNNING")
+FAILED_FINAL = ("FAILED", "KILLED")
+
+
+def _knit(args: argparse.Namespace) -> Any:
+    from .core import Knit
+    return Knit(**_conf_kwargs(args))
+
+
+def _connect(args: argparse.Namespace) -> Any:
+    from .core import Knit
+    return Knit.connect(args.app, **_conf_kwargs(args))
+
+
+def _conf_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return {"conf_dir": args.conf_dir} if getattr(args, "conf_dir", None) else {}
+
+
+def _yarn(args: argparse.Namespace) -> Any:
+    from .conf import HadoopConf
+    from .yarn_api import YARNAPI
+    return YARNAPI(conf=HadoopConf(**_conf_kwargs(args)))
+
+
+def _app_row(a: dict) -> dict:
+    """The fields of an RM application report the CLI shows (snake_case, stable for --json)."""
+    return {"id": a.get("id"), "name": a.get("name"), "user": a.get("user"), "queue": a.get("queue"),
+            "state": a.get("state"), "final_status": a.get("finalStatus"), "progress": a.get("progress"),
+            "application_type": a.get("applicationType"), "started_time": a.get("startedTime"),
+            "finished_time": a.get("finishedTime"), "diagnostics": a.get("diagnostics"),
+            "tracking_url": a.get("trackingUrl"), "am_host_http_address": a.get("amHostHttpAddress")}
+
+
+def _table(rows: list[dict], columns: list[str]) -> str:
+    if not rows:
+        return "(none)"
+    cells = [[str(r.get(c, "") if r.get(c) is not None else "") for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)
+
+
+def _envvars(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SpecError(f"--envvar {pair!r}: expected KEY=VALUE")
+        out[key] = value
+    return out
+
+
+def _start(args: argparse.Namespace) -> int:
+    k = _knit(args)
+    app_id = k.start(args.cmd, num_containers=args.num_containers, virtual_cores=args.vcores,
+                     memory=args.memory, files=args.file or None, env=args.env, envvars=_envvars(args.envvar),
+                     app_name=args.name, queue=args.queue, checks=not args.no_checks,
+                     max_restarts=args.max_restarts, detached=args.detach)
+    if args.detach:
+        _print(args, {"app_id": app_id}, app_id)
+        return EXIT_OK
+    if not args.json:
+        print(f"{app_id} submitted; waiting for it to finish (Ctrl-C kills it)", file=sys.stderr)
+    try:
+        deadline = None if args.timeout is None else time.monotonic() + args.timeout
+        while not k.wait_for_completion(5):
+            if deadline is not None and time.monotonic() > deadline:
+                k.kill()
+                raise KnitException(f"{app_id} did not finish within --timeout {args.timeout:g} s; killed it")
+    except KeyboardInterrupt:
+        k.kill()
+        print(f"\n{app_id} killed", file=sys.stderr)
+        return 130
+    report = k.status()
+    data = {"app_id": app_id, "state": report.get("state"), "final_status": report.get("final_status"),
+            "diagnostics": report.get("diagnostics")}
+    if args.logs:
+        data["logs"] = k.logs()
+    text = f"{app_id} {data['state']} {data['final_status']}" + (
+        f"\n{data['diagnostics']}" if data["diagnostics"] else "")
+    if args.logs and not args.json:
+        text += "\n" + _logs_text(data["logs"])
+    _print(args, data, text)
+    return EXIT_OK if data["final_status"] == "SUCCEEDED" else EXIT_FAILED
+
+
+def _ls(args: argparse.Namespace) -> int:
+    api = _yarn(args)
+    states = None if "all" in [s.lower() for s in args.state] else ([s.upper() for s in args.state] or list(LIVE))
+    apps = api.apps(states=states, user=None if args.all_users else api.user,
+                    application_types=None if args.all_types else "KNIT")
+    rows = sorted((_app_row(a) for a in apps), key=lambda r: r["id"])
+    _print(args, rows, _table(rows, ["id", "name", "user", "queue", "state", "final_status", "progress"]))
+    return EXIT_OK
+
+
+def _status(args: argparse.Namespace) -> int:
+    row = _app_row(_yarn(args).status(args.app))
+    _print(args, row, "\n".join(f"{k:22}{'' if v is None else v}" for k, v in row.items()))
+    return EXIT_FAILED if row["final_status"] in FAILED_FINAL else EXIT_OK
+
+
+def _containers(args: argparse.Namespace) -> int:
+    api = _yarn(args)
+    app = api.status(args.app)
+    if app.get("applicationType") == "KNIT" and app.get("state") == "RUNNING":
+        containers = _connect(args).get_containers()  # the AM's view: requested ... released, restarts
+    else:
+        containers = api.app_containers(args.app)
+    rows = [{k: c.get(k) for k in ("id", "state", "node_id", "node_http_address", "memory", "vcores",
+                                   "exit_status", "diagnostics") if k in c} for c in containers]
+    _print(args, rows, _table(rows, ["id", "state", "node_id", "memory", "vcores", "exit_status"]))
+    return EXIT_OK
+
+
+def _logs_text(logs: dict) -> str:
+    parts = []
+    for cid, files in sorted(logs.items()):
+        parts.append(f"### {cid} ###")
+        for name, text in files.items():
+            if isinstance(text, str) and name in ("stdout", "stderr"):  # --json has every file
+                parts.append(f"## {name} ##\n{text.rstrip()}")
+    return "\n".join(parts)
+
+
+def _logs(args: argparse.Namespace) -> int:
+    logs = _connect(args).logs(args.container)
+    _print(args, logs, _logs_text(logs))
+    return EXIT_OK
+
+
+def _add(args: argparse.Namespace) -> int:
+    ids = _connect(args).add_containers(args.n, virtual_cores=args.vcores, memory=args.memory)
+    _print(args, {"app_id": args.app, "request_ids": ids}, f"requested {args.n} container(s): {ids}")
+    return EXIT_OK
+
+
+def _remove(args: argparse.Namespace) -> int:
+    _connect(args).remove_containers(args.container)
+    _print(args, {"app_id": args.app, "removed": args.container}, f"removed {', '.join(args.container)}")
+    return EXIT_OK
+
+
+def _kill(args: argparse.Namespace) -> int:
+    api = _yarn(args)
+    app = api.status(args.app)
+    if app.get("state") not in LIVE:
+        state = app.get("state")
+    elif app.get("applicationType") == "KNIT":  # through Knit: its staging dir goes too
+        k = _connect(args)
+        k.kill()
+        state = k.runtime_status()
+    else:
+        state = api.kill(args.app)
+    _print(args, {"app_id": args.app, "state": state}, f"{args.app} {state}")
+    return EXIT_OK
+
+
+def _envs(args: argparse.Namespace) -> int:
+    envs = _knit(args).list_envs()
+    _print(args, envs, _table(envs, ["name", "size", "path"]))
+    return EXIT_OK
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an integer") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} must be at least 1")
+    return n
+
+
+def add_app_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    """``knit start | ls | status | containers | logs | add | remove | kill | envs``."""
+    conn = argparse.ArgumentParser(add_help=False, parents=[parent])
+    conn.add_argument("--conf-dir", help="Hadoop conf dir (default: HADOOP_CONF_DIR, YARN_CONF_DIR, "
+                                         "HADOOP_HOME/etc/hadoop, /etc/hadoop/conf)")
+
+    def cmd(name: str, fn: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help, parents=[conn])
+        p.set_defaults(func=fn)
+        return p
+
+    p = cmd("start", _start, "run a command in YARN containers (waits for it to end unless --detach)")
+    p.add_argument("cmd", metavar="CMD", help="shell command run in every container")
+    p.add_argument("-n", "--num-containers", type=_positive, default=1, help="containers (default 1)")
+    p.add_argument("--vcores", type=_positive, default=1, help="virtual cores per container (default 1)")
+    p.add_argument("--memory", type=_positive, default=128, help="MB per container (default 128)")
+    p.add_argument("--env", help="environment archive (zip, tar.gz) or directory shipped to every container")
+    p.add_argument("--file", nargs="+", action="extend", default=[], metavar="F",
+                   help="local file or hdfs:// URI put in every container's working directory")
+    p.add_argument("--envvar", action="append", default=[], metavar="KEY=VALUE",
+                   help="environment variable set in every container (repeatable)")
+    p.add_argument("--name", default="knit", help="application name (default knit)")
+    p.add_argument("--queue", default="default", help="YARN queue (default 'default')")
+    p.add_argument("--max-restarts", type=int, default=0, help="restarts of a failed container (default 0)")
+    p.add_argument("--no-checks", action="store_true", help="skip the pre-flight checks against the cluster")
+    p.add_argument("--detach", action="store_true", help="print the application id and leave it running")
+    p.add_argument("--logs", action="store_true", help="print the containers' logs when it ends")
+    p.add_argument("--timeout", type=float, help="kill it if it has not ended after this many seconds")
+
+    p = cmd("ls", _ls, "list your Knit applications (live ones unless --state)")
+    p.add_argument("--state", action="append", default=[], metavar="S",
+                   help="NEW, ACCEPTED, RUNNING, FINISHED, FAILED, KILLED or 'all' (repeatable)")
+    p.add_argument("--all-users", action="store_true", help="every user's applications")
+    p.add_argument("--all-types", action="store_true", help="applications of every type, not only KNIT")
+
+    p = cmd("status", _status, "an application's state (exit 1 if it FAILED or was KILLED)")
+    p.add_argument("app", metavar="APP", help="application id")
+
+    p = cmd("containers", _containers, "an application's containers on every node")
+    p.add_argument("app", metavar="APP", help="application id")
+
+    p = cmd("logs", _logs, "the logs of an application's containers")
+    p.add_argument("app", metavar="APP", help="application id")
+    p.add_argument("container", metavar="CONTAINER", nargs="?", help="only this container")
+
+    p = cmd("add", _add, "add containers to a running Knit application")
+    p.add_argument("app", metavar="APP", help="application id")
+    p.add_argument("n", metavar="N", type=_positive, help="number of containers")
+    p.add_argument("--vcores", type=_positive, default=1, help="virtual cores per container (default 1)")
+    p.add_argument("--memory", type=_positive, default=128, help="MB per container (default 128)")
+
+    p = cmd("remove", _remove, "stop and release containers of a running Knit application")
+    p.add_argument("app", metavar="APP", help="application id")
+    p.add_argument("container", metavar="CONTAINER", nargs="+", help="container id(s)")
+
+    p = cmd("kill", _kill, "kill an application")
+    p.add_argument("app", metavar="APP", help="application id")
+
+    cmd("envs", _envs, "environments already uploaded to your HDFS home (.knitDeps)")
+
+
 # ---- entry point -------------------------------------------------------------------------------------------
 
-COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [add_cluster_commands]
+COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [add_app_commands,
+                                                                                       add_cluster_commands]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,8 +338,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except KnitException as e:
+        # bad input (a request that cannot be valid, an unknown id, a broken conf) is a usage error
+        usage = isinstance(e, (SpecError, ApplicationNotFound, ConfigError))
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(e), "type": type(e).__name__}))
         print(f"knit: {e}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_USAGE if usage else EXIT_FAILED
 
 
 if __name__ == "__main__":

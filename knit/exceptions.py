@@ -24,6 +24,9 @@ class YARNError(KnitException):
 class ApplicationNotFound(YARNError, KeyError):
     """No application with that id is known to the ResourceManager."""
 
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
 
 class ApplicationFailed(KnitException):
     """The YARN application ended FAILED or KILLED while we were waiting on it."""

@@ -85,7 +85,7 @@ def hadoop_lib_dir() -> Path:
     if explicit:
         return Path(explicit)
     # Keyed by the pom's content too: a changed dependency list gets a fresh directory.
-    digest = hashlib.sha1(pom_path().read_bytes()).hexdigest()[:10]
+    digest = hashlib.sha1(pom_path().read_bytes() + _LIB_RECIPE.encode()).hexdigest()[:10]
     base = Path.home() / ".cache" / "knit" / f"hadoop-{hadoop_version()}-{digest}"
     lib = base / "lib"
     if (base / "complete").exists():
@@ -99,6 +99,10 @@ def hadoop_lib_dir() -> Path:
     return lib
 
 
+#: How the lib dir is made; part of its cache key, so a change of recipe resolves afresh.
+_LIB_RECIPE = "copy-dependencies compile -py4j"
+
+
 def _resolve_hadoop_jars(lib: Path) -> None:
     mvn = shutil.which("mvn")
     if mvn is None:
@@ -106,8 +110,10 @@ def _resolve_hadoop_jars(lib: Path) -> None:
                            "or KNIT_HADOOP_LIB pointing at a directory of Hadoop jars")
     tmp = lib.with_name("lib.partial")
     shutil.rmtree(tmp, ignore_errors=True)
-    cmd = [mvn, "-B", "-q", "-f", str(pom_path()), "dependency:copy-dependencies", "-DincludeScope=provided",
-           f"-DoutputDirectory={tmp}"]
+    # Scope "compile" also brings Hadoop's own compile deps that knit.jar declares too (gson: the RM's REST
+    # API needs it); py4j is only ours, and stays out of the "distribution".
+    cmd = [mvn, "-B", "-q", "-f", str(pom_path()), "dependency:copy-dependencies", "-DincludeScope=compile",
+           "-DexcludeArtifactIds=py4j", f"-DoutputDirectory={tmp}"]
     logger.info("resolving Hadoop jars: %s", " ".join(cmd))
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:

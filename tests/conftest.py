@@ -45,9 +45,10 @@ def hadoop_cluster(tmp_path_factory):
     saved = {k: os.environ.get(k) for k in ("HADOOP_CONF_DIR", "PATH")}
     os.environ.update({k: cluster.environ()[k] for k in saved})
     try:
-        before = {a["id"] for a in _live_apps(cluster.rm_web_address)}
         yield cluster
-        leaked = [a for a in _live_apps(cluster.rm_web_address) if a["id"] not in before]
+        if existing:
+            return  # a shared dev cluster: other sessions' apps are not ours to judge or kill
+        leaked = _live_apps(cluster.rm_web_address)
         for app in leaked:  # stop them so the next run starts clean, then fail loudly
             requests.put(f"http://{cluster.rm_web_address}/ws/v1/cluster/apps/{app['id']}/state",
                          json={"state": "KILLED"}, timeout=30)
