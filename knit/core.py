@@ -8,21 +8,19 @@ containers. Any number of ``Knit`` objects may live in one process; they share t
 from __future__ import annotations
 
 import atexit
-import getpass
 import html
-import importlib
 import json
 import logging
-import os
 import threading
 import time
 import weakref
-import xml.etree.ElementTree as ET
 from typing import Any, Iterable, Mapping
 
-from . import gateway
+from . import checks, env as envs, gateway, logs as logs_
+from .conf import HadoopConf
 from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
 from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int
+from .yarn_api import YARNAPI
 
 logger = logging.getLogger(__name__)
 
@@ -30,17 +28,6 @@ logger = logging.getLogger(__name__)
 TERMINAL_STATES = frozenset({"FINISHED", "FAILED", "KILLED"})
 #: Seconds to wait for a submitted application's ApplicationMaster to publish its gateway address.
 MASTER_TIMEOUT = 120.0
-ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar")
-
-
-def _optional(module: str) -> Any:
-    """``knit.<module>`` if that part of Knit is installed, else ``None``."""
-    try:
-        return importlib.import_module(f"{__package__}.{module}")
-    except ModuleNotFoundError as e:
-        if e.name != f"{__package__}.{module}":
-            raise
-        return None
 
 
 class Knit:
@@ -93,11 +80,13 @@ class Knit:
         self.upload_always = upload_always
         self.replication_factor = int(replication_factor)
         self.lang = lang
-        self.conf = self._load_conf(autodetect=autodetect, rm=rm, rm_port=rm_port, nn=nn, nn_port=nn_port,
-                                    user=user, hdfs_home=hdfs_home, pars=pars, **kwargs)
-        self.user: str = self.conf["user"]
-        self.hdfs_home: str = self._qualify(self.conf.get("hdfs_home") or f"/user/{self.user}")
-        self._conf_json = json.dumps(dict(self.conf["overrides"]))
+        if pars is not None and not isinstance(pars, Mapping):
+            raise ConfigError(f"pars must be a dict of Hadoop configuration entries; got {pars!r}")
+        self.conf = HadoopConf(pars=pars, rm=rm, rm_port=rm_port, nn=nn, nn_port=nn_port, user=user,
+                               hdfs_home=hdfs_home, autodetect=autodetect, **kwargs)
+        self.user: str = self.conf.user
+        self.hdfs_home: str = self._qualify(self.conf.home_dir)
+        self._conf_json = json.dumps(self.conf.overrides())
         self._yarn_api = None
         self.app_id: str | None = None
         self.detached = False
@@ -107,28 +96,9 @@ class Knit:
 
     # -- configuration (knit.conf when present) -----------------------------------------------------------
 
-    @staticmethod
-    def _load_conf(autodetect: bool, rm: str | None, rm_port: int | None, nn: str | None,
-                   nn_port: int | None, user: str | None, hdfs_home: str | None,
-                   pars: Mapping[str, Any] | None, **kwargs: Any) -> Mapping[str, Any]:
-        """Resolve the settings Knit needs: ``user``, ``fs.defaultFS``, ``hdfs_home`` and ``overrides``.
-
-        With :mod:`knit.conf` installed its ``HadoopConf`` reads the site files (``self.conf.hadoop``);
-        ``overrides`` are the Hadoop entries the client JVM sets on top of its files (the spec's ``conf``).
-        """
-        if pars is not None and not isinstance(pars, Mapping):
-            raise ConfigError(f"pars must be a dict of Hadoop configuration entries; got {pars!r}")
-        conf_module = _optional("conf")
-        if conf_module is not None and hasattr(conf_module, "HadoopConf"):
-            hadoop = conf_module.HadoopConf(pars=pars, rm=rm, rm_port=rm_port, nn=nn, nn_port=nn_port, user=user,
-                                            hdfs_home=hdfs_home, autodetect=autodetect, **kwargs)
-            return {"user": hadoop.user, "fs.defaultFS": hadoop.default_fs, "hdfs_home": hadoop.home_dir,
-                    "overrides": hadoop.overrides(), "hadoop": hadoop}
-        return _fallback_conf(autodetect, rm, rm_port, nn, nn_port, user, hdfs_home, pars, **kwargs)
-
     def _qualify(self, path: str) -> str:
         """``/user/me`` -> ``hdfs://nn:port/user/me`` when ``fs.defaultFS`` is known."""
-        default_fs = self.conf.get("fs.defaultFS")
+        default_fs = self.conf.default_fs
         if "://" in path or not default_fs or default_fs.startswith("file:"):
             return path.rstrip("/") or "/"
         return default_fs.rstrip("/") + "/" + path.lstrip("/").rstrip("/")
@@ -139,13 +109,10 @@ class Knit:
         return self.hdfs_home.rstrip("/") + "/.knitDeps"
 
     @property
-    def yarn_api(self) -> Any:
-        """A :class:`knit.yarn_api.YARNAPI` for this cluster (the ResourceManager's REST API)."""
+    def yarn_api(self) -> YARNAPI:
+        """A :class:`knit.yarn_api.YARNAPI` on this Knit's configuration (the ResourceManager's REST API)."""
         if self._yarn_api is None:
-            module = _optional("yarn_api")
-            if module is None:
-                raise KnitException("knit.yarn_api is not installed in this build")
-            self._yarn_api = module.YARNAPI()
+            self._yarn_api = YARNAPI(conf=self.conf)
         return self._yarn_api
 
     # -- starting -----------------------------------------------------------------------------------------
@@ -205,7 +172,7 @@ class Knit:
             envvars=dict(envvars) if isinstance(envvars, Mapping) else ({} if envvars is None else envvars),
             staging=Staging(deps_dir=self.deps_dir, replication=self.replication_factor,
                             upload_always=self.upload_always),
-            detached=detached, conf=dict(self.conf["overrides"]))
+            detached=detached, conf=self.conf.overrides())
         spec.validate()  # cheap checks first, before any file is zipped or inspected
         spec.files = self._prepare_files(files)
         spec.env = self._prepare_env(env)
@@ -221,37 +188,23 @@ class Knit:
 
     @staticmethod
     def _prepare_files(files: Iterable[str] | None) -> list[FileSpec]:
-        """Spec entries for ``files`` (knit.env zips directories and recognizes archives)."""
+        """Spec entries for ``files`` (:mod:`knit.env` zips directories and recognizes archives)."""
         if files is None:
             return []
         if isinstance(files, (str, bytes)) or not isinstance(files, Iterable):
             raise SpecError(f"files must be a list of paths; got {files!r}")
-        env_module = _optional("env")
-        if env_module is not None and hasattr(env_module, "prepare_files"):
-            entries = env_module.prepare_files(list(files))
-            return [FileSpec.from_dict(e, f"files[{i}]") if isinstance(e, Mapping) else e
-                    for i, e in enumerate(entries)]
-        return [_file_entry(f, i) for i, f in enumerate(files)]
+        return [FileSpec.from_dict(e, f"files[{i}]") for i, e in enumerate(envs.prepare_files(list(files)))]
 
     @staticmethod
-    def _prepare_env(env: str | None) -> EnvSpec | None:
-        if env is None or env == "":
-            return None
-        env_module = _optional("env")
-        if env_module is not None and hasattr(env_module, "prepare_env"):
-            entry = env_module.prepare_env(env)
-            return EnvSpec.from_dict(entry) if isinstance(entry, Mapping) else entry
-        return _env_entry(env)
+    def _prepare_env(env: str | Mapping[str, str] | None) -> EnvSpec | None:
+        entry = envs.prepare_env(env) if env not in (None, "") else None
+        return EnvSpec.from_dict(entry) if entry is not None else None
 
     def _pre_flight_checks(self, spec: AppSpec) -> None:
-        """Compare the request with what the cluster can ever grant (knit.yarn_api when installed)."""
-        module = _optional("yarn_api")
-        check = getattr(getattr(module, "YARNAPI", None), "check_request", None)
-        if check is None:
-            logger.debug("no knit.yarn_api pre-flight checks in this build; the Java client checks at submit")
-            return
-        self.yarn_api.check_request(memory=spec.resources.memory, vcores=spec.resources.vcores,
-                                    queue=spec.queue)
+        """Can YARN run this request at all (queue, maximum allocation, largest node), and now (free
+        resources)? Raises before anything is uploaded (:mod:`knit.checks`)."""
+        checks.preflight(self.yarn_api, spec.queue, spec.num_containers, spec.resources.memory,
+                         spec.resources.vcores, spec.master.memory, spec.master.vcores)
 
     # -- attaching ----------------------------------------------------------------------------------------
 
@@ -422,35 +375,24 @@ class Knit:
     # -- logs and environments (knit.logs / knit.env) ------------------------------------------------------
 
     def logs(self, container_id: str | None = None) -> dict[str, dict[str, str]]:
-        """``{container_id: {"stdout": ..., "stderr": ...}}`` of the application's containers."""
-        app_id = self._require_app("get logs")
-        logs_module = _optional("logs")
-        if logs_module is not None and hasattr(logs_module, "get_logs"):
-            return logs_module.get_logs(self, container_id)
-        return json.loads(gateway.client().call("logs", app_id, container_id, self._conf_json))
+        """``{container_id: {"stdout": ..., "stderr": ...}}``: live from the NodeManagers while the
+        application runs, from the aggregated logs once it has ended (:mod:`knit.logs`)."""
+        self._require_app("get logs")
+        return logs_.fetch_logs(self, container_id)
 
     def print_logs(self, container_id: str | None = None) -> None:
         """Print :meth:`logs` in a readable form."""
-        logs_module = _optional("logs")
-        if logs_module is not None and hasattr(logs_module, "print_logs"):
-            return logs_module.print_logs(self, container_id)
-        for cid, files in self.logs(container_id).items():
-            print(f"\n### Container {cid} ###")
-            for name, text in files.items():
-                print(f"## {name} ##\n{text}")
+        logs_.print_logs(self, container_id)
 
     @staticmethod
     def create_env(env_name: str, packages: Iterable[str] | None = None, **kwargs: Any) -> str:
-        """Build a zipped conda environment and return its path (see :mod:`knit.env`)."""
-        env_module = _optional("env")
-        if env_module is None or not hasattr(env_module, "create_env"):
-            raise KnitException("knit.env is not installed in this build")
-        return env_module.create_env(env_name, packages=packages, **kwargs)
+        """Build a zipped conda environment and return its path (see :func:`knit.env.create_env`)."""
+        return envs.create_env(env_name, packages=packages, **kwargs)
 
     def list_envs(self) -> list[dict]:
         """Environments already uploaded to ``<hdfs_home>/.knitDeps``: ``name, path, size, ...``."""
         entries = json.loads(gateway.client().call("listDir", self.deps_dir, self._conf_json))
-        return [e for e in entries if e["name"].endswith(ARCHIVE_SUFFIXES)]
+        return [e for e in entries if envs.archive_suffix(e["name"]) is not None]
 
     # -- lifecycle and display ----------------------------------------------------------------------------
 
@@ -514,65 +456,3 @@ class Knit:
 
 
 atexit.register(Knit._cleanup)
-
-
-# -- fallbacks while knit.env and knit.conf are not installed ------------------------------------------------
-
-def _file_entry(path: Any, i: int) -> FileSpec:
-    if not isinstance(path, str) or not path:
-        raise SpecError(f"files[{i}] must be a path or hdfs:// URI; got {path!r}")
-    if "://" in path:
-        return FileSpec(source=path, name=path.rstrip("/").rsplit("/", 1)[-1])
-    full = os.path.abspath(os.path.expanduser(path))
-    if not os.path.isfile(full):
-        raise SpecError(f"files[{i}]: {path!r} is not an existing local file")
-    return FileSpec(source=full, name=os.path.basename(full))
-
-
-def _env_entry(env: Any) -> EnvSpec:
-    if not isinstance(env, str):
-        raise SpecError(f"env must be the path of an environment archive; got {env!r}")
-    if "://" not in env and not os.path.isfile(env):
-        raise SpecError(f"env: {env!r} is not an existing archive")
-    source = env if "://" in env else os.path.abspath(env)
-    base = source.rstrip("/").rsplit("/", 1)[-1]
-    name = next((base[:-len(s)] for s in ARCHIVE_SUFFIXES if base.endswith(s)), base)
-    return EnvSpec(source=source, name=name, root=name, python="bin/python")
-
-
-def _fallback_conf(autodetect: bool, rm: str | None, rm_port: int | None, nn: str | None, nn_port: int | None,
-                   user: str | None, hdfs_home: str | None, pars: Mapping[str, Any] | None,
-                   **kwargs: Any) -> dict[str, Any]:
-    """Minimal settings when knit.conf is absent: ``fs.defaultFS`` from core-site.xml, keywords as overrides."""
-    if kwargs:
-        raise TypeError(f"Knit() got unexpected keyword arguments {sorted(kwargs)}")
-    overrides = {str(k): str(v) for k, v in (pars or {}).items()}
-    if rm is not None:
-        overrides["yarn.resourcemanager.hostname"] = str(rm)
-        if rm_port is not None:
-            overrides["yarn.resourcemanager.webapp.address"] = f"{rm}:{rm_port}"
-    if nn is not None:
-        overrides["fs.defaultFS"] = f"hdfs://{nn}:{nn_port or 8020}"
-    default_fs = overrides.get("fs.defaultFS")
-    if default_fs is None and autodetect:
-        default_fs = _read_site_property("core-site.xml", "fs.defaultFS")
-    user = user or os.environ.get("HADOOP_USER_NAME") or getpass.getuser()
-    return {"user": user, "fs.defaultFS": default_fs, "hdfs_home": hdfs_home, "overrides": overrides}
-
-
-def _read_site_property(file_name: str, key: str) -> str | None:
-    """One property from ``$HADOOP_CONF_DIR/<file_name>``, or None."""
-    conf_dir = os.environ.get("HADOOP_CONF_DIR")
-    if not conf_dir:
-        return None
-    path = os.path.join(conf_dir, file_name)
-    if not os.path.exists(path):
-        return None
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as e:
-        raise ConfigError(f"{path} is not valid XML: {e}") from e
-    for prop in root.iter("property"):
-        if prop.findtext("name") == key:
-            return prop.findtext("value")
-    return None

@@ -712,7 +712,7 @@ class CondaCreator:
             raise SpecError("packages must be a non-empty list, e.g. ['python=3', 'dask']")
         chans = self.channels if channels is None else list(channels)
         if self.tool == "pip":
-            reqs, python = conda_specs_to_pip(packages)
+            _, python = conda_specs_to_pip(packages)
             check_python_constraint(python, _python_version(self.python), self.python)
         dest = self.zip_path(env_name, packages, chans)
         if dest.exists() and not remove:
@@ -721,23 +721,29 @@ class CondaCreator:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".build-{env_name}-", dir=self.cache_dir))
         try:
-            built = work / "build" / env_name
-            built.parent.mkdir()
-            if self.tool == "pip":
-                self._build_pip(built, reqs, chans)
-            else:
-                self._build_conda(built, packages, chans)
-            prefix = self._relocate(built, work / "relocated" / env_name)
-            tmp_zip = work / f"{env_name}.zip"
-            zip_directory(prefix, tmp_zip, root=env_name)
+            tmp_zip = self._build_and_zip(work, env_name, packages, chans)
             dest.parent.mkdir(parents=True, exist_ok=True)
             (dest.parent / "request.json").write_text(json.dumps(
                 {"env_name": env_name, "packages": list(packages), "channels": chans,
                  "tool": self.tool}, indent=1))
-            os.replace(tmp_zip, dest)
+            os.replace(tmp_zip, dest)  # the only step that makes a result visible
         finally:
             shutil.rmtree(work)
         return str(dest)
+
+    def _build_and_zip(self, work: Path, env_name: str, packages: Sequence[str],
+                       channels: Sequence[str]) -> Path:
+        """Build in ``work``, relocate, check, and zip; return the zip (still inside ``work``)."""
+        built = work / "build" / env_name
+        built.parent.mkdir()
+        if self.tool == "pip":
+            self._build_pip(built, conda_specs_to_pip(packages)[0], channels)
+        else:
+            self._build_conda(built, packages, channels)
+        prefix = self._relocate(built, work / "relocated" / env_name)
+        tmp_zip = work / f"{env_name}.zip"
+        zip_directory(prefix, tmp_zip, root=env_name)
+        return tmp_zip
 
     def _build_conda(self, prefix: Path, packages: Sequence[str], channels: Sequence[str]) -> None:
         cmd = [self.executable, "create", "--yes", "--prefix", str(prefix)]

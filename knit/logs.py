@@ -3,24 +3,19 @@
 While the application runs, logs are read live from each container's NodeManager through the NM REST
 API (``/ws/v1/node/containers/{id}/logs`` lists the files, ``/ws/v1/node/containerlogs/{id}/{file}``
 returns one), at the ``node_http_address`` the ApplicationMaster reports for every container, on every
-node. After it ends, they come from the aggregated logs (what ``yarn logs`` reads), through the client
-JVM's ``logs(appId, containerId)`` (ARCHITECTURE.md). Aggregation finishes a few seconds after the
-application; when the ResourceManager's web address is known, reading waits for its
-``logAggregationStatus`` to settle, with a deadline. No HTML is parsed anywhere.
-
-Unsecured clusters only for the live path: the NodeManager web API behind SPNEGO is not handled.
+node; the AM's own container comes from the ResourceManager's list of the attempt's containers. After
+the application ends they come from the aggregated logs (what ``yarn logs`` reads), through the client
+JVM's ``logs(appId, containerId, confJson)`` (ARCHITECTURE.md). Aggregation finishes a few seconds
+after the application: reading waits, with a deadline, for the RM's ``logAggregationStatus`` to
+settle. HTTP goes through :class:`knit.yarn_api.YARNAPI` (HA, HTTPS, SPNEGO, retries). No HTML is
+parsed anywhere.
 """
 from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any, Callable, TextIO
 
@@ -30,11 +25,10 @@ log = logging.getLogger(__name__)
 
 TERMINAL_STATES = frozenset({"FINISHED", "FAILED", "KILLED"})
 #: AM container states whose process was started, so a NodeManager holds its logs.
-LAUNCHED_STATES = frozenset({"RUNNING", "SUCCEEDED", "FAILED", "KILLED"})
+LAUNCHED_STATES = frozenset({"RUNNING", "SUCCEEDED", "FAILED", "KILLED", "COMPLETE"})
 #: RM ``logAggregationStatus`` values after which the aggregated logs will not change.
 AGGREGATION_DONE = frozenset({"SUCCEEDED", "FAILED", "TIME_OUT", "DISABLED"})
 DEFAULT_FILES = ("stdout", "stderr")
-HTTP_TIMEOUT = 30.0
 
 Logs = dict[str, dict[str, str]]
 
@@ -52,16 +46,16 @@ class LogParts:
         Returns the AM's container list (dicts with ``id``, ``state``, ``node_http_address``).
     aggregated : callable
         ``aggregated(app_id, container_id_or_None)`` -> JSON text, the client JVM's ``logs``.
-    rm_web_address : str, optional
-        ``host:port`` of the ResourceManager web service, to find the AM's own container while
-        running and to wait for log aggregation to finish.
+    rest : knit.yarn_api.YARNAPI, optional
+        The RM / NodeManager REST client. Without it, live logs cannot be read (only aggregated
+        ones, once the application has ended).
     """
 
     app_id: str
     state: Callable[[], str]
     containers: Callable[[], list]
     aggregated: Callable[[str, Any], str]
-    rm_web_address: str | None = None
+    rest: Any = None
 
 
 def parts_of(knit: Any) -> LogParts:
@@ -71,147 +65,72 @@ def parts_of(knit: Any) -> LogParts:
     app_id = knit.app_id
     if app_id is None:
         raise KnitException("cannot get logs: no application started (call start() or Knit.connect())")
+    conf_json = getattr(knit, "_conf_json", None)
     return LogParts(
         app_id=app_id,
         state=lambda: knit.status()["state"],
         containers=knit.get_containers,
-        aggregated=lambda a, c: gateway.client().call("logs", a, c),
-        rm_web_address=rm_web_address(),
+        aggregated=lambda a, c: gateway.client().call("logs", a, c, conf_json),
+        rest=knit.yarn_api,
     )
-
-
-def rm_web_address() -> str | None:
-    """``yarn.resourcemanager.webapp.address`` from ``$HADOOP_CONF_DIR/yarn-site.xml``, if set there."""
-    conf_dir = os.environ.get("HADOOP_CONF_DIR")
-    if not conf_dir:
-        return None
-    path = os.path.join(conf_dir, "yarn-site.xml")
-    try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError) as e:
-        log.debug("cannot read %s: %s", path, e)
-        return None
-    for prop in root.iter("property"):
-        if prop.findtext("name") == "yarn.resourcemanager.webapp.address":
-            value = (prop.findtext("value") or "").strip()
-            return value.replace("0.0.0.0", "localhost") or None
-    return None
-
-
-# ------------------------------------------------------------------------------------------ HTTP
-
-def _opener_for(address: str) -> urllib.request.OpenerDirector:
-    host = address.rsplit(":", 1)[0]
-    if host in ("localhost", "127.0.0.1", "::1", "[::1]"):
-        # A proxy in the environment must not capture loopback calls (skein#165, #207).
-        return urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    return urllib.request.build_opener()
-
-
-def _get(address: str, path: str) -> bytes | None:
-    """GET ``http://address/path``; None on 404; YARNError when the node does not answer."""
-    url = f"http://{address}{path}"
-    try:
-        with _opener_for(address).open(url, timeout=HTTP_TIMEOUT) as resp:
-            return resp.read()
-    except urllib.error.HTTPError as e:
-        if e.code == 404:
-            return None
-        raise YARNError(f"GET {url} answered {e.code}: {e.read()[:300]!r}") from e
-    except (urllib.error.URLError, OSError) as e:
-        raise YARNError(f"cannot reach the NodeManager at {address} ({url}): {e}") from e
-
-
-def _get_json(address: str, path: str) -> Any:
-    body = _get(address, path)
-    return None if body is None else json.loads(body)
 
 
 # ------------------------------------------------------------------------------------------ live
 
-def _log_file_names(address: str, cid: str) -> list[str]:
-    """Names of a container's log files, from ``/ws/v1/node/containers/{id}/logs``."""
-    data = _get_json(address, f"/ws/v1/node/containers/{cid}/logs")
-    names: list[str] = []
-    # containerLogsInfo: a list (or one object) of {containerLogInfo: [{fileName, ...}], ...}
-    groups = data.get("containerLogsInfo", []) if isinstance(data, dict) else (data or [])
-    for group in groups if isinstance(groups, list) else [groups]:
-        files = group.get("containerLogInfo", [])
-        for f in files if isinstance(files, list) else [files]:
-            if f.get("fileName") and f["fileName"] not in names:
-                names.append(f["fileName"])
-    return names or list(DEFAULT_FILES)
+def _status_code(e: YARNError) -> int | None:
+    return getattr(e, "status_code", None)
 
 
-def unframe(body: bytes) -> str:
-    """The file's bytes from an NM ``containerlogs`` answer.
-
-    Hadoop 3 frames each file (``Container: ...``, ``LogType:``, ``LogLength: N``,
-    ``LogContents:``, the N bytes, then ``End of LogType:...``); older NodeManagers send the file as
-    is. The declared length is used, so log text that looks like a frame cannot confuse it.
-    """
-    i = body.find(b"\nLogLength:")
-    j = body.find(b"LogContents:\n", i) if i >= 0 else -1
-    if i < 0 or j < 0:
-        return body.decode("utf-8", errors="replace")
-    length = int(body[i + len(b"\nLogLength:"):body.index(b"\n", i + 1)].strip())
-    start = j + len(b"LogContents:\n")
-    return body[start:start + length].decode("utf-8", errors="replace")
-
-
-def container_logs_live(address: str, cid: str) -> dict[str, str]:
+def container_logs_live(rest: Any, address: str, cid: str) -> dict[str, str]:
     """Every log file of one container, read from its NodeManager at ``address`` (``host:port``)."""
+    try:
+        names = [f["fileName"] for f in rest.container_log_files(address, cid) if f.get("fileName")]
+    except YARNError as e:
+        if _status_code(e) != 404:
+            raise
+        names = []  # the NM no longer tracks the container; its files may still be there
     out = {name: "" for name in DEFAULT_FILES}
-    for name in _log_file_names(address, cid):
-        body = _get(address, f"/ws/v1/node/containerlogs/{cid}/{urllib.parse.quote(name)}")
-        if body is not None:
-            out[name] = unframe(body)
+    for name in dict.fromkeys(names or DEFAULT_FILES):
+        try:
+            out[name] = rest.container_log(address, cid, name)
+        except YARNError as e:
+            if _status_code(e) != 404:
+                raise
+            log.debug("%s has no log file %s on %s", cid, name, address)
     return out
-
-
-def _rm_app(rm_web: str, app_id: str) -> dict:
-    """The RM REST report of the application (``/ws/v1/cluster/apps/{id}``), ``{}`` if unknown."""
-    return (_get_json(rm_web, f"/ws/v1/cluster/apps/{app_id}") or {}).get("app") or {}
-
-
-def _node_containers(address: str, app_id: str) -> list[str]:
-    """Ids of the application's containers a NodeManager knows (``/ws/v1/node/apps/{id}``)."""
-    app = (_get_json(address, f"/ws/v1/node/apps/{app_id}") or {}).get("app") or {}
-    ids = app.get("containerids") or []
-    return [ids] if isinstance(ids, str) else list(ids)
 
 
 def live_targets(parts: LogParts) -> dict[str, str]:
     """``{container_id: node_http_address}`` of every launched container, the AM's included.
 
-    Workers come from the AM's container list; the AM's own container is found on the node the
-    RM names as the AM host (when the RM web address is known).
+    Workers come from the AM's container list (finished ones too); the RM's list of the current
+    attempt's containers adds the AM's own container.
     """
     targets = {c["id"]: c["node_http_address"] for c in parts.containers()
                if c.get("state") in LAUNCHED_STATES and c.get("node_http_address")}
-    if parts.rm_web_address:
-        am_node = _rm_app(parts.rm_web_address, parts.app_id).get("amHostHttpAddress")
-        if am_node:
-            for cid in _node_containers(am_node, parts.app_id):
-                targets.setdefault(cid, am_node)
+    for c in parts.rest.app_containers(parts.app_id):
+        if c.get("node_http_address"):
+            targets.setdefault(c["id"], c["node_http_address"])
     return targets
 
 
 def fetch_live(parts: LogParts, container_id: str | None = None) -> Logs:
     """Logs of the running application's containers (and its AM), read from their NodeManagers."""
+    if parts.rest is None:
+        raise KnitException("reading live logs needs a YARNAPI (LogParts.rest)")
     targets = live_targets(parts)
     if container_id is not None:
         if container_id not in targets:
             raise KnitException(f"{container_id} is not a launched container of {parts.app_id} "
                                 f"(known: {sorted(targets)})")
         targets = {container_id: targets[container_id]}
-    return {cid: container_logs_live(node, cid) for cid, node in sorted(targets.items())}
+    return {cid: container_logs_live(parts.rest, node, cid) for cid, node in sorted(targets.items())}
 
 
 # ------------------------------------------------------------------------------------------ aggregated
 
-def _aggregation_status(rm_web: str, app_id: str) -> str | None:
-    return _rm_app(rm_web, app_id).get("logAggregationStatus")
+def _aggregation_status(rest: Any, app_id: str) -> str | None:
+    return rest.status(app_id).get("logAggregationStatus")
 
 
 def fetch_aggregated(parts: LogParts, container_id: str | None = None,
@@ -221,8 +140,7 @@ def fetch_aggregated(parts: LogParts, container_id: str | None = None,
     deadline = time.monotonic() + timeout
     delay = 0.2
     while True:
-        status = _aggregation_status(parts.rm_web_address, parts.app_id) \
-            if parts.rm_web_address else None
+        status = _aggregation_status(parts.rest, parts.app_id) if parts.rest is not None else None
         settled = status is None or status in AGGREGATION_DONE
         logs = _normalize(json.loads(parts.aggregated(parts.app_id, container_id) or "{}"))
         if settled and (logs or status is not None):

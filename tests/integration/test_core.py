@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
 from typing import Callable, Iterator
 
 import pytest
@@ -291,11 +292,11 @@ def _pid_alive(pid: int) -> bool:
     ({"queue": "no-such-queue"}, "no-such-queue"),
 ])
 def test_bad_input_raises_before_submission(hadoop_cluster, kwargs, match):
-    before = {a["id"] for a in rm_apps(hadoop_cluster)}
-    kwargs = {"cmd": "sleep 1", **kwargs}
+    name = f"knit-bad-input-{uuid.uuid4().hex[:8]}"  # the cluster may be shared: look for this name only
+    kwargs = {"cmd": "sleep 1", "app_name": name, **kwargs}
     with pytest.raises(SpecError, match=match):
         Knit().start(**kwargs)
-    assert {a["id"] for a in rm_apps(hadoop_cluster)} == before
+    assert not [a for a in rm_apps(hadoop_cluster) if a["name"] == name]
 
 
 def test_unknown_app_id(hadoop_cluster):

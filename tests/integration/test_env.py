@@ -194,7 +194,7 @@ def test_unchanged_env_uploads_nothing(venvs, tmp_path):
     assert staged()["sha256"] == first["sha256"]
 
 
-def test_create_env_with_pip_builds_caches_and_ships(tmp_path):
+def test_create_env_with_pip_builds_caches_and_ships(tmp_path, hadoop_cluster):
     cache = tmp_path / "built"
     path = Knit.create_env("knitdask", packages=["python=3", "dask"], tool="pip", cache_dir=cache)
     assert path.endswith("knitdask.zip") and os.path.exists(path)
@@ -206,3 +206,26 @@ def test_create_env_with_pip_builds_caches_and_ships(tmp_path):
     outs = [f["stdout"] for f in logs.values() if "DASK" in f["stdout"]]
     assert len(outs) == 1 and "/knitdask" in outs[0]
     assert "pip " in outs[0]  # an entry point script runs after relocation
+
+
+def test_bad_env_and_files_rejected_before_anything_is_submitted(tmp_path, hadoop_cluster):
+    from knit.env import CorruptArchiveError, MissingPathError
+    from knit.exceptions import SpecError
+
+    k = Knit()
+    corrupt = tmp_path / "broken.zip"
+    with zipfile.ZipFile(corrupt, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("broken/bin/python", b"A" * 4096)
+    data = bytearray(corrupt.read_bytes())
+    data[data.index(b"A" * 4096) + 10] ^= 0xFF
+    corrupt.write_bytes(bytes(data))
+    with pytest.raises(CorruptArchiveError):
+        k.start("true", env=str(corrupt))
+    with pytest.raises(MissingPathError):
+        k.start("true", files=[str(tmp_path / "creds.txt")])
+    with pytest.raises(SpecError, match="(?i)does not exist|not found|no such"):
+        k.start("true", env=k.deps_dir + "/no-such-env.zip")
+    with pytest.raises(SpecError, match="(?i)does not exist|not found|no such"):
+        k.start("true", files=[k.hdfs_home + "/no-such-file.csv"])
+    assert k.app_id is None
+    assert "no-such-env.zip" not in {e["name"] for e in k.list_envs()}

@@ -7,6 +7,8 @@ import logging
 import os
 import re
 import stat
+import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -160,3 +162,73 @@ def test_secrets_are_redacted_from_py4j_debug_logs(caplog):
     assert len(caplog.records) == 2
     assert secret not in caplog.text
     assert "<secret>" in caplog.text
+
+
+# -- the real client JVM (knit.jar + Hadoop's jars, no cluster needed) --------------------------------------
+
+REAL_CHILD = textwrap.dedent("""
+    import sys
+    from knit import gateway
+    c = gateway.client()
+    print(c.proc.pid, flush=True)
+    sys.stdin.read()
+""")
+
+
+@pytest.fixture
+def hadoop_jars(tmp_path, monkeypatch):
+    """A `hadoop` on PATH whose `classpath` lists Hadoop's jars (from the local cluster's cache)."""
+    from knit.localcluster import hadoop_lib_dir
+    bin_dir = tmp_path / "hbin"
+    write_exe(bin_dir / "hadoop", f'echo "{hadoop_lib_dir()}/*"\n')
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    yield
+    gateway.shutdown_client()
+
+
+def test_real_gateway_handshake(hadoop_jars):
+    c = gateway.client()
+    try:
+        assert gateway.client() is c  # one per process
+        assert c.gateway.jvm.System.currentTimeMillis() > 0
+        port = c.gateway.gateway_parameters.port
+        secret = c.gateway.gateway_parameters.auth_token
+        # the token is nowhere the OS shows other users: argv, environment
+        for name in ("cmdline", "environ"):
+            with open(f"/proc/{c.proc.pid}/{name}", "rb") as f:
+                assert secret.encode() not in f.read()
+        conn_dir = Path(c.workdir)
+        assert stat.S_IMODE(conn_dir.stat().st_mode) == 0o700
+        assert stat.S_IMODE((conn_dir / "gateway.json").stat().st_mode) == 0o600
+        with pytest.raises(GatewayError, match="cannot connect"):
+            gateway._open_gateway("127.0.0.1", port, "f" * 64)
+    finally:
+        gateway.shutdown_client()
+    assert c.proc.poll() is not None  # stdin EOF stopped it
+    assert not conn_dir.exists()
+
+
+def test_real_gateway_dies_with_a_killed_python(hadoop_jars):
+    child = subprocess.Popen([sys.executable, "-c", REAL_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True, cwd=str(Path(gateway.__file__).parent.parent))
+    try:
+        jvm_pid = int(child.stdout.readline())
+    finally:
+        child.kill()  # SIGKILL: no atexit handler runs
+        child.wait(30)
+    deadline = time.monotonic() + 60
+    while _alive(jvm_pid):
+        assert time.monotonic() < deadline, f"client JVM {jvm_pid} outlived its Python process"
+        time.sleep(0.2)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False

@@ -1,7 +1,7 @@
-"""Unit tests for knit.logs: parsing NodeManager answers and the aggregated-log wait (no cluster).
+"""Unit tests for knit.logs: how live and aggregated answers are combined, and the aggregation wait.
 
-The NodeManager bodies below were recorded from the Hadoop 3.4.2 local cluster's REST API; reading
-live logs from real NodeManagers is tested in tests/integration/test_logs.py.
+No cluster: the REST client is a stand-in returning canned answers. Reading logs from real
+NodeManagers and aggregated logs is tested in tests/integration/test_logs.py.
 """
 import io
 import json
@@ -11,47 +11,70 @@ import pytest
 from knit import logs as klogs
 from knit.exceptions import KnitException, YARNError
 
-CONTENT = b"hello-out\nLogLength:99\nLogContents:\n"
-FRAMED = (b"Container: container_1_0005_01_000002 on localhost:35475\n"
-          b"LogAggregationType: LOCAL\n"
-          b"====================================================================\n"
-          b"LogType:stdout\n"
-          b"LogLastModifiedTime:Tue Nov 24 11:52:05 +0000 2026\n"
-          b"LogLength:%d\n"
-          b"LogContents:\n%s\n"
-          b"End of LogType:stdout.This log file belongs to a running container "
-          b"(container_1_0005_01_000002) and so may not be complete.\n"
-          b"***********************************************************************\n\n"
-          ) % (len(CONTENT), CONTENT)
 
-LISTING = {"containerLogsInfo": {"containerLogInfo": [
-    {"fileName": "launch_container.sh", "fileSize": "4975"},
-    {"fileName": "stderr", "fileSize": "0"},
-    {"fileName": "stdout", "fileSize": "0"}],
-    "logAggregationType": "LOCAL", "containerId": "container_1_0005_01_000002"}}
+class FakeRest:
+    """Stands in for YARNAPI's NodeManager/RM calls, to test how answers are combined (not YARN)."""
 
+    def __init__(self, files, logs, attempt_containers, aggregation=None):
+        self.files, self.logs, self.attempt = files, logs, attempt_containers
+        self.aggregation = aggregation
 
-def test_unframe_uses_the_declared_length():
-    assert klogs.unframe(FRAMED) == CONTENT.decode()
+    def app_containers(self, app_id):
+        return self.attempt
 
+    def status(self, app_id):
+        return {"logAggregationStatus": next(self.aggregation)}
 
-def test_unframe_passes_raw_files_through():
-    assert klogs.unframe(b"plain log\n") == "plain log\n"
+    def container_log_files(self, address, cid):
+        if cid not in self.files:
+            raise _not_found()
+        return [{"fileName": n} for n in self.files[cid]]
+
+    def container_log(self, address, cid, name):
+        if (cid, name) not in self.logs:
+            raise _not_found()
+        return self.logs[cid, name]
 
 
-def test_log_file_names_from_listing(monkeypatch):
-    monkeypatch.setattr(klogs, "_get_json", lambda addr, path: LISTING)
-    assert klogs._log_file_names("n:1", "c") == ["launch_container.sh", "stderr", "stdout"]
-    listing_as_list = {"containerLogsInfo": [LISTING["containerLogsInfo"]]}
-    monkeypatch.setattr(klogs, "_get_json", lambda addr, path: listing_as_list)
-    assert klogs._log_file_names("n:1", "c") == ["launch_container.sh", "stderr", "stdout"]
-    monkeypatch.setattr(klogs, "_get_json", lambda addr, path: None)
-    assert klogs._log_file_names("n:1", "c") == ["stdout", "stderr"]
+def _not_found():
+    e = YARNError("HTTP 404")
+    e.status_code = 404
+    return e
 
 
-def test_unreachable_node_is_a_yarn_error():
-    with pytest.raises(YARNError, match="cannot reach the NodeManager at 127.0.0.1:9"):
-        klogs._get("127.0.0.1:9", "/ws/v1/node/apps/x")
+def test_live_logs_cover_am_list_and_attempt_containers():
+    rest = FakeRest(files={"c2": ["stdout", "stderr", "launch_container.sh"]},
+                    logs={("c2", "stdout"): "out", ("c2", "stderr"): "err",
+                          ("c2", "launch_container.sh"): "#!/bin/bash", ("c1", "stdout"): "am out",
+                          ("c3", "stdout"): "done"},
+                    attempt_containers=[{"id": "c1", "node_http_address": "n1:8042"},
+                                        {"id": "c2", "node_http_address": "n2:8042"}])
+    parts = klogs.LogParts("application_1_0001", lambda: "RUNNING",
+                           lambda: [{"id": "c2", "state": "RUNNING", "node_http_address": "n2:8042"},
+                                    {"id": "c3", "state": "SUCCEEDED", "node_http_address": "n1:8042"},
+                                    {"id": "c4", "state": "REQUESTED"}],
+                           lambda a, c: "{}", rest)
+    logs = klogs.fetch_logs(parts)
+    assert logs == {
+        "c1": {"stdout": "am out", "stderr": ""},  # NM forgot the container: default files tried
+        "c2": {"stdout": "out", "stderr": "err", "launch_container.sh": "#!/bin/bash"},
+        "c3": {"stdout": "done", "stderr": ""},
+    }
+    assert klogs.fetch_logs(parts, "c3") == {"c3": {"stdout": "done", "stderr": ""}}
+    with pytest.raises(KnitException, match="not a launched container"):
+        klogs.fetch_logs(parts, "c4")
+
+
+def test_node_errors_other_than_404_propagate():
+    class Down(FakeRest):
+        def container_log_files(self, address, cid):
+            raise YARNError("NodeManager n1:8042 unreachable: Connection refused")
+
+    parts = klogs.LogParts("application_1_0001", lambda: "RUNNING",
+                           lambda: [{"id": "c2", "state": "RUNNING", "node_http_address": "n1:8042"}],
+                           lambda a, c: "{}", Down({}, {}, []))
+    with pytest.raises(YARNError, match="unreachable"):
+        klogs.fetch_logs(parts)
 
 
 def _parts(state, aggregated):
@@ -72,16 +95,19 @@ def test_finished_app_reads_aggregated_logs_and_waits_for_them():
     assert calls == [("application_1_0001", None)] * 3
 
 
+def test_aggregated_logs_wait_for_the_rm_aggregation_status():
+    rest = FakeRest({}, {}, [], aggregation=iter(["NOT_START", "RUNNING", "SUCCEEDED"]))
+    answers = iter([json.dumps({"c1": {"stdout": "partial"}}),
+                    json.dumps({"c1": {"stdout": "partial"}}),
+                    json.dumps({"c1": {"stdout": "a"}, "c2": {"stdout": "b"}})])
+    parts = klogs.LogParts("application_1_0001", lambda: "FINISHED", lambda: [],
+                           lambda a, c: next(answers), rest)
+    assert sorted(klogs.fetch_logs(parts, timeout=30)) == ["c1", "c2"]
+
+
 def test_aggregated_logs_that_never_come_raise_after_the_deadline():
     with pytest.raises(YARNError, match="no aggregated logs"):
         klogs.fetch_logs(_parts("KILLED", lambda a, c: "{}"), timeout=0.5)
-
-
-def test_unknown_container_while_running():
-    parts = klogs.LogParts("application_1_0001", lambda: "RUNNING",
-                           lambda: [{"id": "c1", "state": "REQUESTED"}], lambda a, c: "{}")
-    with pytest.raises(KnitException, match="not a launched container"):
-        klogs.fetch_logs(parts, "c1")
 
 
 def test_print_logs_formats_every_file():
@@ -90,13 +116,3 @@ def test_print_logs_formats_every_file():
     text = out.getvalue()
     assert text.index("=== c1 ===") < text.index("=== c2 ===")
     assert "--- stdout ---\na\n" in text and "--- stderr ---" in text
-
-
-def test_rm_web_address_from_conf_dir(tmp_path, monkeypatch):
-    (tmp_path / "yarn-site.xml").write_text(
-        "<configuration><property><name>yarn.resourcemanager.webapp.address</name>"
-        "<value>0.0.0.0:8088</value></property></configuration>")
-    monkeypatch.setenv("HADOOP_CONF_DIR", str(tmp_path))
-    assert klogs.rm_web_address() == "localhost:8088"
-    monkeypatch.delenv("HADOOP_CONF_DIR")
-    assert klogs.rm_web_address() is None

@@ -85,7 +85,7 @@ public final class Client {
     }
     YarnConfiguration conf = HadoopConf.load(o.spec.conf);
     YarnClient yarn = YarnClient.createYarnClient();
-    yarn.init(conf);
+    yarn.init(HadoopConf.forYarnClient(conf));
     yarn.start();
     try {
       Submitter.Result result;

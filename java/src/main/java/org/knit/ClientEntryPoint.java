@@ -48,7 +48,7 @@ public final class ClientEntryPoint {
     Cluster(Map<String, String> overrides) {
       conf = HadoopConf.load(overrides);
       yarn = YarnClient.createYarnClient();
-      yarn.init(conf);
+      yarn.init(HadoopConf.forYarnClient(conf));
       yarn.start();
     }
   }
