@@ -1,20 +1,22 @@
 """A worker environment for tests and benchmarks on a local cluster.
 
 :func:`local_worker_env` makes a venv holding this process's versions of dask,
-distributed and numpy, packs it with venv-pack into a ``.tar.gz`` (which keeps unix
-permissions everywhere) and caches it under a directory keyed by those versions, so a
-second run reuses it. A venv links to the Python it was made from, so the archive runs on
-nodes that have that interpreter at the same path: true of the local cluster (same
-machine), not of a real cluster (use conda-pack or ``Knit.create_env`` there).
+distributed and numpy, packs it flat into a ``.tar.gz`` (which keeps unix permissions and
+symlinks everywhere) and caches it under a directory keyed by those versions, so a second
+run reuses it. A venv links to the Python it was made from, so the archive runs on nodes
+that have that interpreter at the same path: true of the local cluster (same machine), not
+of a real cluster (use conda-pack or ``Knit.create_env`` there). Workers run as
+``$PYTHON_BIN -m ...``, so the venv's scripts (whose shebangs name the build path) are not
+needed and nothing is rewritten (as venv-pack would).
 """
 from __future__ import annotations
 
 import hashlib
 import logging
 import os
-import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 
 import dask
@@ -41,11 +43,11 @@ def local_worker_env(cache_dir: str | None = None) -> str:
     Raises
     ------
     subprocess.CalledProcessError
-        If venv creation, pip or venv-pack fails (its output is logged).
+        If venv creation or pip fails (its output is logged).
     """
     cache_dir = cache_dir or os.environ.get("KNIT_DASK_ENV_CACHE", "/tmp/knit-dask-envs")
     versions = _versions()
-    key = hashlib.sha256(repr(sorted(versions.items())).encode()).hexdigest()[:12]
+    key = hashlib.sha256(repr(sorted(versions.items()) + ["flat-tar-1"]).encode()).hexdigest()[:12]
     archive = os.path.join(cache_dir, f"dask-worker-env-{key}.tar.gz")
     if os.path.exists(archive):
         return archive
@@ -55,9 +57,10 @@ def local_worker_env(cache_dir: str | None = None) -> str:
         _run([sys.executable, "-m", "venv", venv])
         pins = [f"{name}=={versions[name]}" for name in ("dask", "distributed", "numpy")]
         _run([os.path.join(venv, "bin", "python"), "-m", "pip", "install", "-q", *pins])
-        venv_pack = shutil.which("venv-pack") or os.path.join(os.path.dirname(sys.executable), "venv-pack")
         partial = os.path.join(tmp, "env.tar.gz")
-        _run([venv_pack, "-p", venv, "-o", partial, "-q"])
+        with tarfile.open(partial, "w:gz", compresslevel=1) as tar:
+            for entry in sorted(os.listdir(venv)):
+                tar.add(os.path.join(venv, entry), arcname=entry)
         os.replace(partial, archive)  # atomic: a reader never sees half an archive
     logger.info("built worker environment %s (%s)", archive, versions)
     return archive
