@@ -109,6 +109,13 @@ def test_seed_flow_runs_a_computation_on_yarn_workers(shared):
         assert prefix.startswith(cwd)  # the env came from the archive YARN unpacked
     assert set(cluster.workers) == {name for name, *_ in seen.values()}
 
+    # The seed's instance connections, and the workers' own logs read from YARN by container id.
+    assert cluster.knit.yarn_api.state(app_id) == "RUNNING"
+    logs = cluster.get_logs()
+    assert "Scheduler" in logs
+    for cid in cluster.workers:
+        assert "Start worker at" in logs[cid] and cid in logs[cid]
+
 
 def test_scale_up_down_to_zero_and_back(shared):
     cluster, client = shared
