@@ -457,3 +457,16 @@ def test_submission_failure_reaches_the_caller_and_is_not_retried():
         with pytest.raises(SpecError, match="maximum allocation"):
             cluster.start(2, cpu=1, memory=99999)
         assert cluster.worker_spec == {} and cluster.app_id is None
+
+
+def test_worker_that_exits_cleanly_is_dropped_not_replaced():
+    k = FakeKnit()
+    with DaskYARNCluster(knit=k) as cluster:
+        cluster.start(2, cpu=1, memory=256)
+        gone = sorted(cluster.workers)[0]
+        for r in k.records:
+            if r["id"] == gone:
+                r.update(state="SUCCEEDED", exit_status=0)
+        wait_until(lambda: gone not in cluster.workers, what="the exited worker dropped")
+        assert gone not in cluster.worker_spec and len(cluster.worker_spec) == 1
+        assert cluster.restarts_used == 0 and len(k.records) == 2  # nothing new requested
