@@ -137,6 +137,8 @@ class DaskYARNCluster(SpecCluster):
     Failure handling: a periodic watcher reads the application report and container
     list. A worker whose container ends FAILED/KILLED is replaced (at most
     ``worker_restarts`` times); one that ends SUCCEEDED (it closed itself) is dropped.
+    (The Knit ApplicationMaster ends the application when its last container ends on its
+    own, so the crash of a cluster's only worker ends the application, handled as below.)
     If the application ends, futures of connected clients are cancelled with the
     application's diagnostics, the cluster closes, and ``wait_for_workers`` raises
     :class:`knit.ApplicationFailed`. If this process dies, the Knit client JVM kills the
