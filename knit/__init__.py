@@ -2,6 +2,7 @@
 import logging
 
 from .core import Knit
+from .env import CondaCreator
 from .exceptions import (ApplicationFailed, ApplicationNotFound, ClusterError, ConfigError,
                          GatewayError, KnitException, SpecError, YARNError)
 
@@ -9,7 +10,7 @@ __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["ApplicationFailed", "ApplicationNotFound", "ClusterError", "ConfigError", "GatewayError",
+__all__ = ["ApplicationFailed", "ApplicationNotFound", "ClusterError", "CondaCreator", "ConfigError", "GatewayError",
            "Knit", "KnitException", "SpecError", "YARNAPI", "YARNError", "__version__"]
 
 

@@ -10,7 +10,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import KnitException, SpecError
+# The exceptions live in knit.exceptions; re-exported here for `from knit.checks import ...`.
+from .exceptions import InsufficientResources, PreflightError, QueueError, ResourceLimitError  # noqa: F401
 
 if TYPE_CHECKING:
     from .yarn_api import YARNAPI
@@ -18,20 +19,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class PreflightError(KnitException):
-    """The cluster cannot run the requested application (raised before anything is uploaded)."""
 
 
-class QueueError(PreflightError, SpecError):
-    """The queue does not exist, is not a leaf queue, or is not RUNNING."""
-
-
-class ResourceLimitError(PreflightError, SpecError):
-    """A container (or the AM) is larger than the scheduler's maximum allocation or than every node."""
-
-
-class InsufficientResources(PreflightError):
-    """The cluster has not enough free memory or vcores for the AM plus the containers right now."""
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence, Union
 
-from .exceptions import KnitException, SpecError
+# The exceptions live in knit.exceptions; re-exported here for `from knit.env import ...`.
+from .exceptions import (CorruptArchiveError, EnvBuildError, MissingPathError,  # noqa: F401
+                         SpecError, UnreadablePathError)
 from .progress import progress
 
 log = logging.getLogger(__name__)
@@ -55,20 +57,8 @@ CONDA_TOOLS = ("conda", "mamba", "micromamba")
 _CHUNK = 1 << 20
 
 
-class MissingPathError(SpecError):
-    """A local env or file given to Knit does not exist."""
 
 
-class UnreadablePathError(SpecError):
-    """A local env or file exists but the current user cannot read it."""
-
-
-class CorruptArchiveError(SpecError):
-    """An archive is truncated, fails its checksums, or holds unsafe member paths."""
-
-
-class EnvBuildError(KnitException):
-    """conda / mamba / micromamba / pip could not build the requested environment."""
 
 
 def cache_root() -> Path:

@@ -34,3 +34,35 @@ class ApplicationFailed(KnitException):
 
 class GatewayError(KnitException):
     """The Java gateway (client JVM or ApplicationMaster) could not be started or reached."""
+
+
+class MissingPathError(SpecError):
+    """A local env or file given to Knit does not exist."""
+
+
+class UnreadablePathError(SpecError):
+    """A local env or file exists but the current user cannot read it."""
+
+
+class CorruptArchiveError(SpecError):
+    """An archive is truncated, fails its checksums, or holds unsafe member paths."""
+
+
+class EnvBuildError(KnitException):
+    """conda / mamba / micromamba / pip could not build the requested environment."""
+
+
+class PreflightError(KnitException):
+    """The cluster cannot run the requested application (raised before anything is uploaded)."""
+
+
+class QueueError(PreflightError, SpecError):
+    """The queue does not exist, is not a leaf queue, or is not RUNNING."""
+
+
+class ResourceLimitError(PreflightError, SpecError):
+    """A container (or the AM) is larger than the scheduler's maximum allocation or than every node."""
+
+
+class InsufficientResources(PreflightError):
+    """The cluster has not enough free memory or vcores for the AM plus the containers right now."""
