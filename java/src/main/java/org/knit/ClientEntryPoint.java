@@ -82,6 +82,14 @@ public final class ClientEntryPoint {
     return Json.toJson(result);
   }
 
+  /**
+   * {@code [{name, done, total}]} (bytes) of the uploads this JVM is doing right now: poll it from another thread
+   * during {@code submit} to show progress.
+   */
+  public String uploadProgress() {
+    return Json.toJson(UploadProgress.snapshot());
+  }
+
   // -- report / kill -----------------------------------------------------------------------------------------
 
   public String report(String appId) throws IOException, YarnException {

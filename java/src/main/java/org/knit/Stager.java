@@ -21,7 +21,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
-import org.apache.hadoop.io.IOUtils;
 import org.knit.spec.FileResource;
 import org.knit.spec.SpecException;
 
@@ -146,9 +145,16 @@ final class Stager {
     }
     Path tmp = new Path(depsDir, "." + name + "." + UUID.randomUUID() + ".tmp");
     try {
+      UploadProgress.Entry progress = UploadProgress.start(name, local.length());
       try (InputStream in = new FileInputStream(local);
            OutputStream out = fs.create(tmp, true, 1 << 16, replication, fs.getDefaultBlockSize(tmp))) {
-        IOUtils.copyBytes(in, out, 1 << 16);
+        byte[] buf = new byte[1 << 16];
+        for (int n = in.read(buf); n > 0; n = in.read(buf)) {
+          out.write(buf, 0, n);
+          progress.add(n);
+        }
+      } finally {
+        UploadProgress.end(progress);
       }
       writeSha256(fs, tmp, dst, sha);
       FileContext.getFileContext(fs.getUri(), conf).rename(tmp, dst, Options.Rename.OVERWRITE);
