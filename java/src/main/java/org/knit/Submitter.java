@@ -198,6 +198,7 @@ final class Submitter {
     List<String> cmd = new ArrayList<>();
     cmd.add(Environment.JAVA_HOME.$$() + "/bin/java");
     cmd.add("-Xmx" + JvmOptions.heapMb(spec.master.memory) + "m");
+    cmd.addAll(JvmOptions.quickStart());
     cmd.addAll(JvmOptions.java17Compat());
     // Our lifecycle at INFO on stderr through the site's log4j console appender (the site default is often WARN).
     cmd.add("-Dhadoop.root.logger=INFO,console");
