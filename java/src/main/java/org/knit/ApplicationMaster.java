@@ -106,7 +106,6 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     launcher.stop();
     awaitReplies(entryPoint);
     gateway.shutdown();
-    removeStagingDir();
     return 0;
   }
 
@@ -120,6 +119,8 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     LOG.info("Finishing: {} {}", status, diagnostics);
     try {
       allocator.stop();
+      // Before unregistering: once the RM reports the end, nothing of the application is left in HDFS.
+      removeStagingDir();
       rm.unregisterApplicationMaster(status, diagnostics, null);
     } catch (Exception e) {
       LOG.error("Could not unregister from the ResourceManager", e);
