@@ -178,6 +178,11 @@ final class Submitter {
     if (info == null) {
       throw new SpecException("queue '" + queue + "' does not exist on this cluster");
     }
+    List<QueueInfo> children = yarn.getChildQueueInfos(queue);
+    if (children != null && !children.isEmpty()) {
+      throw new SpecException("queue '" + queue + "' is a parent queue; applications go to a leaf queue such as '"
+          + children.get(0).getQueueName() + "'");
+    }
   }
 
   private ContainerLaunchContext amContext(FileSystem fs, ApplicationSpec spec, FileStatus jar, FileStatus specFile,
