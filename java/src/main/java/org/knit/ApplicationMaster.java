@@ -236,6 +236,11 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     }
   }
 
+  @Override
+  public void stopFailed(ContainerTracker.Record r, Throwable t) {
+    allocator.release(r.container()); // the RM tells the NodeManager to kill it
+  }
+
   // -- shutdown helpers --------------------------------------------------------------------------------------
 
   /** Lets in-flight gateway calls (e.g. the {@code shutdown()} that ended us) return before closing it. */
