@@ -123,11 +123,7 @@ public final class ClientEntryPoint {
   }
 
   private static void removeStagingDir(Cluster c, String appId) throws IOException {
-    FileSystem fs = FileSystem.get(c.conf);
-    Path dir = Submitter.stagingDir(fs, appId);
-    if (fs.exists(dir)) {
-      fs.delete(dir, true);
-    }
+    Submitter.removeStagingDir(c.conf, appId);
   }
 
   // -- the AM's gateway --------------------------------------------------------------------------------------

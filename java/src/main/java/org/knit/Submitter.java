@@ -126,6 +126,15 @@ final class Submitter {
     return new Path(new Path(fs.getHomeDirectory(), Knit.STAGING_ROOT), appId);
   }
 
+  /** Removes an application's staging dir, if there is one (its AM could not: killed, crashed). */
+  static void removeStagingDir(YarnConfiguration conf, String appId) throws IOException {
+    FileSystem fs = FileSystem.get(conf);
+    Path dir = stagingDir(fs, appId);
+    if (fs.exists(dir)) {
+      fs.delete(dir, true);
+    }
+  }
+
   private YarnClientApplication newApplication() throws IOException, YarnException {
     try {
       return yarn.createApplication();
