@@ -110,6 +110,7 @@ def test_failing_command_exits_nonzero_with_its_exit_code(hadoop_cluster, knit_j
     (["--command", "true", "--files", "/no/such/file.csv"], "is not a file"),
     (["--command", "true", "--memory", "999999"], "maximum allocation"),
     (["--command", "true", "--queue", "no-such-queue"], "does not exist"),
+    (["--command", "true", "--queue", "root"], "is a parent queue"),
 ])
 def test_usage_errors_exit_2_and_submit_nothing(hadoop_cluster, knit_jar, args, message):
     before = app_count(hadoop_cluster)

@@ -5,7 +5,9 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -15,6 +17,7 @@ import org.apache.hadoop.yarn.api.ApplicationConstants.Environment;
 import org.apache.hadoop.yarn.api.records.ContainerExitStatus;
 import org.apache.hadoop.yarn.api.records.ContainerStatus;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
+import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.client.api.AMRMClient;
 import org.apache.hadoop.yarn.client.api.AMRMClient.ContainerRequest;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
@@ -48,6 +51,13 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   private final ContainerLauncher launcher;
   private final AtomicBoolean finished = new AtomicBoolean();
   private final CountDownLatch done = new CountDownLatch(1);
+  /**
+   * Open once registration has returned and the spec's containers are requested. The RM reports the app RUNNING
+   * (so Python may connect) while our register call is still returning; gateway calls wait for this.
+   */
+  private final CountDownLatch ready = new CountDownLatch(1);
+  /** The scheduler's maximum allocation: a bigger ask would make the RM reject every later heartbeat. */
+  private volatile Resource maxCapability;
 
   ApplicationMaster(ApplicationSpec spec, YarnConfiguration conf, Credentials credentials) throws IOException {
     this.spec = spec;
@@ -80,21 +90,22 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     rm.init(conf);
     rm.start();
     launcher.start(this);
-    MasterEntryPoint entryPoint = new MasterEntryPoint(this, tracker, allocator);
+    MasterEntryPoint entryPoint = new MasterEntryPoint(this, tracker);
     // Bound to every interface: Python connects from the edge node. Py4J refuses anyone without the secret.
     GatewayServer gateway = Py4jServers.start(entryPoint, InetAddress.getByName("0.0.0.0"), secret);
     String host = System.getenv(Environment.NM_HOST.name());
-    rm.registerApplicationMaster(host, gateway.getListeningPort(), "");
-    LOG.info("Registered; gateway on {}:{}", host, gateway.getListeningPort());
+    maxCapability = rm.registerApplicationMaster(host, gateway.getListeningPort(), "")
+        .getMaximumResourceCapability();
+    LOG.info("Registered; gateway on {}:{}; maximum allocation {}", host, gateway.getListeningPort(), maxCapability);
 
     allocator.request(spec.containers.count, spec.containers.memory, spec.containers.vcores, 0);
+    ready.countDown();
     allocator.start(this);
     done.await();
 
     launcher.stop();
     awaitReplies(entryPoint);
     gateway.shutdown();
-    removeStagingDir();
     return 0;
   }
 
@@ -108,6 +119,8 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     LOG.info("Finishing: {} {}", status, diagnostics);
     try {
       allocator.stop();
+      // Before unregistering: once the RM reports the end, nothing of the application is left in HDFS.
+      removeStagingDir();
       rm.unregisterApplicationMaster(status, diagnostics, null);
     } catch (Exception e) {
       LOG.error("Could not unregister from the ResourceManager", e);
@@ -129,6 +142,29 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
       finish(outcome.succeeded ? FinalApplicationStatus.SUCCEEDED : FinalApplicationStatus.FAILED,
           outcome.diagnostics);
     }
+  }
+
+  /** Blocks a gateway call until the AM has registered and made its first requests. */
+  void awaitReady() {
+    try {
+      if (!ready.await(60, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the ApplicationMaster is still starting; try again");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the ApplicationMaster was starting", e);
+    }
+  }
+
+  /** Asks for more containers on Python's behalf, after checking the size against the scheduler's maximum. */
+  List<ContainerTracker.Record> add(int n, int memory, int vcores) {
+    Resource max = maxCapability;
+    if (max != null && (memory > max.getMemorySize() || vcores > max.getVirtualCores())) {
+      throw new IllegalArgumentException("a container of " + memory + " MB and " + vcores + " vcores is more than the "
+          + "scheduler's maximum allocation of " + max.getMemorySize() + " MB and " + max.getVirtualCores()
+          + " vcores (yarn.scheduler.maximum-allocation-mb/-vcores)");
+    }
+    return allocator.request(n, memory, vcores, 0);
   }
 
   /** Removes a container at the user's request; never ends the application. */
@@ -198,6 +234,11 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     if (tracker.transition(r, to, null, "failed to start: " + t) && !removed) {
       endedOnItsOwn(r);
     }
+  }
+
+  @Override
+  public void stopFailed(ContainerTracker.Record r, Throwable t) {
+    allocator.release(r.container()); // the RM tells the NodeManager to kill it
   }
 
   // -- shutdown helpers --------------------------------------------------------------------------------------

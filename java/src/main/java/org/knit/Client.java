@@ -97,7 +97,12 @@ public final class Client {
       }
       out.println(result.app_id);
       out.flush();
-      return o.wait ? waitFor(yarn, ApplicationId.fromString(result.app_id), err) : 0;
+      if (!o.wait) {
+        return 0;
+      }
+      int code = waitFor(yarn, ApplicationId.fromString(result.app_id), err);
+      Submitter.removeStagingDir(conf, result.app_id); // in case its AM could not (killed)
+      return code;
     } catch (Exception e) {
       err.println("knit: " + e.getMessage());
       return FAILED;

@@ -37,6 +37,7 @@ import org.knit.spec.ApplicationSpec;
  */
 public final class ClientEntryPoint {
   private static final long LOG_AGGREGATION_WAIT_MS = 60_000;
+  private static final long LOG_AGGREGATION_START_WAIT_MS = 10_000;
   private static final EnumSet<LogAggregationStatus> AGGREGATION_DONE = EnumSet.of(LogAggregationStatus.SUCCEEDED,
       LogAggregationStatus.FAILED, LogAggregationStatus.TIME_OUT, LogAggregationStatus.DISABLED);
 
@@ -82,6 +83,14 @@ public final class ClientEntryPoint {
     return Json.toJson(result);
   }
 
+  /**
+   * {@code [{name, done, total}]} (bytes) of the uploads this JVM is doing right now: poll it from another thread
+   * during {@code submit} to show progress.
+   */
+  public String uploadProgress() {
+    return Json.toJson(UploadProgress.snapshot());
+  }
+
   // -- report / kill -----------------------------------------------------------------------------------------
 
   public String report(String appId) throws IOException, YarnException {
@@ -114,11 +123,7 @@ public final class ClientEntryPoint {
   }
 
   private static void removeStagingDir(Cluster c, String appId) throws IOException {
-    FileSystem fs = FileSystem.get(c.conf);
-    Path dir = Submitter.stagingDir(fs, appId);
-    if (fs.exists(dir)) {
-      fs.delete(dir, true);
-    }
+    Submitter.removeStagingDir(c.conf, appId);
   }
 
   // -- the AM's gateway --------------------------------------------------------------------------------------
@@ -180,8 +185,14 @@ public final class ClientEntryPoint {
       throw new IllegalStateException("application " + appId + " is " + r.getYarnApplicationState()
           + "; aggregated logs exist once it has finished (read live logs from the NodeManagers)");
     }
-    long deadline = System.currentTimeMillis() + LOG_AGGREGATION_WAIT_MS;
-    while (!AGGREGATION_DONE.contains(r.getLogAggregationStatus()) && System.currentTimeMillis() < deadline) {
+    long start = System.currentTimeMillis();
+    while (!AGGREGATION_DONE.contains(r.getLogAggregationStatus())) {
+      long waited = System.currentTimeMillis() - start;
+      // NOT_START can last forever for an app that never ran a container: give it less time than RUNNING.
+      boolean started = r.getLogAggregationStatus() != LogAggregationStatus.NOT_START;
+      if (waited > (started ? LOG_AGGREGATION_WAIT_MS : LOG_AGGREGATION_START_WAIT_MS)) {
+        break;
+      }
       Thread.sleep(250);
       r = c.yarn.getApplicationReport(id);
     }
@@ -189,7 +200,12 @@ public final class ClientEntryPoint {
       throw new IllegalStateException("log aggregation is disabled on this cluster (yarn.log-aggregation-enable)");
     }
     String container = containerIdOrNull == null || containerIdOrNull.isEmpty() ? null : containerIdOrNull;
-    return Json.toJson(AggregatedLogs.read(c.conf, id, r.getUser(), container));
+    try {
+      return Json.toJson(AggregatedLogs.read(c.conf, id, r.getUser(), container));
+    } catch (IOException e) {
+      throw new IllegalStateException("no aggregated logs found for " + appId + " (log aggregation "
+          + r.getLogAggregationStatus() + "): " + e.getMessage().trim(), e);
+    }
   }
 
   /** The files in {@code path} as {@code [{name, path, size, modification_time, sha256}]}; [] if it is absent. */

@@ -41,6 +41,8 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
     void started(ContainerTracker.Record r);
 
     void startFailed(ContainerTracker.Record r, Throwable t);
+
+    void stopFailed(ContainerTracker.Record r, Throwable t);
   }
 
   private final ContainerTracker tracker;
@@ -139,7 +141,11 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
 
   @Override
   public void onStopContainerError(ContainerId id, Throwable t) {
-    LOG.warn("Could not stop container {}: {}", id, t.toString());
+    LOG.warn("Could not stop container {} through its NodeManager: {}", id, t.toString());
+    ContainerTracker.Record r = record(id);
+    if (r != null) {
+      events.stopFailed(r, t);
+    }
   }
 
   @Override

@@ -12,26 +12,25 @@ import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
 public final class MasterEntryPoint {
   private final ApplicationMaster am;
   private final ContainerTracker tracker;
-  private final ContainerAllocator allocator;
   /** Calls in progress, so the AM can let a {@code shutdown()} reply go out before closing the gateway. */
   private final AtomicInteger inFlight = new AtomicInteger();
 
-  MasterEntryPoint(ApplicationMaster am, ContainerTracker tracker, ContainerAllocator allocator) {
+  MasterEntryPoint(ApplicationMaster am, ContainerTracker tracker) {
     this.am = am;
     this.tracker = tracker;
-    this.allocator = allocator;
   }
 
   /** Requests {@code n} more containers; returns their request ids as a JSON list. */
   public String addContainers(int n, int vcores, int memory) {
     inFlight.incrementAndGet();
     try {
+      am.awaitReady();
       if (n < 1 || vcores < 1 || memory < 1) {
         throw new IllegalArgumentException("addContainers needs positive n, vcores and memory; got n=" + n
             + ", vcores=" + vcores + ", memory=" + memory);
       }
       List<Long> ids = new ArrayList<>();
-      for (ContainerTracker.Record r : allocator.request(n, memory, vcores, 0)) {
+      for (ContainerTracker.Record r : am.add(n, memory, vcores)) {
         ids.add(r.requestId);
       }
       return Json.toJson(ids);
@@ -48,6 +47,7 @@ public final class MasterEntryPoint {
   public boolean removeContainer(String containerId) {
     inFlight.incrementAndGet();
     try {
+      am.awaitReady();
       ContainerTracker.Record r = tracker.byContainerId(containerId);
       if (r == null && containerId != null && containerId.matches("\\d+")) {
         r = tracker.byRequestId(Long.parseLong(containerId));
@@ -62,6 +62,7 @@ public final class MasterEntryPoint {
   public String containers() {
     inFlight.incrementAndGet();
     try {
+      am.awaitReady();
       return Json.toJson(tracker.snapshot());
     } finally {
       inFlight.decrementAndGet();
@@ -72,6 +73,7 @@ public final class MasterEntryPoint {
   public void shutdown(String finalStatus, String diagnostics) {
     inFlight.incrementAndGet();
     try {
+      am.awaitReady();
       FinalApplicationStatus status;
       try {
         status = FinalApplicationStatus.valueOf(finalStatus);

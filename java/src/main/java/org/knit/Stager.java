@@ -21,7 +21,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
-import org.apache.hadoop.io.IOUtils;
+import org.apache.hadoop.security.UserGroupInformation;
 import org.knit.spec.FileResource;
 import org.knit.spec.SpecException;
 
@@ -112,12 +112,17 @@ final class Stager {
     }
   }
 
-  /** Makes {@code dir} (and missing parents) and sets it to 0700 whatever the umask. */
+  /**
+   * Makes {@code dir} (and missing parents) mode 0700 whatever the umask. An existing directory is tightened to
+   * 0700 when we own it (knit 0.2 left {@code .knitDeps} world-writable); one we do not own is left as it is.
+   */
   static void mkdirsPrivate(FileSystem fs, Path dir) throws IOException {
-    if (!fs.exists(dir)) {
+    FileStatus st = statOrNull(fs, dir);
+    if (st == null) {
       fs.mkdirs(dir);
-    }
-    if (!fs.getFileStatus(dir).getPermission().equals(PRIVATE_DIR)) {
+      fs.setPermission(dir, PRIVATE_DIR);
+    } else if (!st.getPermission().equals(PRIVATE_DIR)
+        && st.getOwner().equals(UserGroupInformation.getCurrentUser().getShortUserName())) {
       fs.setPermission(dir, PRIVATE_DIR);
     }
   }
@@ -146,9 +151,16 @@ final class Stager {
     }
     Path tmp = new Path(depsDir, "." + name + "." + UUID.randomUUID() + ".tmp");
     try {
+      UploadProgress.Entry progress = UploadProgress.start(name, local.length());
       try (InputStream in = new FileInputStream(local);
            OutputStream out = fs.create(tmp, true, 1 << 16, replication, fs.getDefaultBlockSize(tmp))) {
-        IOUtils.copyBytes(in, out, 1 << 16);
+        byte[] buf = new byte[1 << 16];
+        for (int n = in.read(buf); n > 0; n = in.read(buf)) {
+          out.write(buf, 0, n);
+          progress.add(n);
+        }
+      } finally {
+        UploadProgress.end(progress);
       }
       writeSha256(fs, tmp, dst, sha);
       FileContext.getFileContext(fs.getUri(), conf).rename(tmp, dst, Options.Rename.OVERWRITE);

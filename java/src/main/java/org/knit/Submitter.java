@@ -126,6 +126,15 @@ final class Submitter {
     return new Path(new Path(fs.getHomeDirectory(), Knit.STAGING_ROOT), appId);
   }
 
+  /** Removes an application's staging dir, if there is one (its AM could not: killed, crashed). */
+  static void removeStagingDir(YarnConfiguration conf, String appId) throws IOException {
+    FileSystem fs = FileSystem.get(conf);
+    Path dir = stagingDir(fs, appId);
+    if (fs.exists(dir)) {
+      fs.delete(dir, true);
+    }
+  }
+
   private YarnClientApplication newApplication() throws IOException, YarnException {
     try {
       return yarn.createApplication();
@@ -178,6 +187,11 @@ final class Submitter {
     if (info == null) {
       throw new SpecException("queue '" + queue + "' does not exist on this cluster");
     }
+    List<QueueInfo> children = yarn.getChildQueueInfos(queue);
+    if (children != null && !children.isEmpty()) {
+      throw new SpecException("queue '" + queue + "' is a parent queue; applications go to a leaf queue such as '"
+          + children.get(0).getQueueName() + "'");
+    }
   }
 
   private ContainerLaunchContext amContext(FileSystem fs, ApplicationSpec spec, FileStatus jar, FileStatus specFile,
@@ -198,6 +212,7 @@ final class Submitter {
     List<String> cmd = new ArrayList<>();
     cmd.add(Environment.JAVA_HOME.$$() + "/bin/java");
     cmd.add("-Xmx" + JvmOptions.heapMb(spec.master.memory) + "m");
+    cmd.addAll(JvmOptions.quickStart());
     cmd.addAll(JvmOptions.java17Compat());
     // Our lifecycle at INFO on stderr through the site's log4j console appender (the site default is often WARN).
     cmd.add("-Dhadoop.root.logger=INFO,console");
