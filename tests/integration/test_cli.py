@@ -120,8 +120,9 @@ def test_detached_app_through_every_subcommand(hadoop_cluster, api, cleanup):
 
     removed = knit_json("remove", app_id, first)
     assert removed["removed"] == [first]
-    after = {c["id"]: c["state"] for c in knit_json("containers", app_id)}
-    assert after[first] != "RUNNING"
+    # Removal is asynchronous: the NodeManager stops the container, then the AM hears that it completed.
+    wait_for(lambda: {c["id"]: c["state"] for c in knit_json("containers", app_id)}[first] == "KILLED",
+             60, "the removed container to be KILLED")
 
     assert isinstance(knit_json("envs"), list)
 
