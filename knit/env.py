@@ -365,11 +365,9 @@ def _hdfs_env(url: str, overrides: Mapping[str, str]) -> dict:
     if suffix is None:
         raise SpecError(f"env {url!r}: an hdfs:// env must be a .zip, .tar.gz or .tgz archive")
     name = strip_archive_suffix(base)
-    # Not readable from here without downloading it: a zip is taken to hold one top-level
-    # directory named after it (`zip -r dev.zip dev/`, and what Knit's own zips look like); a
-    # tar.gz to be flat (conda-pack / venv-pack). Pass env={"source": url, "root": ...} otherwise.
-    root = name if suffix == ".zip" else ""
-    spec = {"source": url, "name": name, "root": root, "python": "bin/python"}
+    # Not readable from here without downloading it: root None lets the container find it (the
+    # archive's top, or its one directory holding bin/). env={"source": url, "root": ...} says it.
+    spec = {"source": url, "name": name, "root": None, "python": "bin/python"}
     spec.update({k: overrides[k] for k in ("root", "python") if k in overrides})
     return spec
 

@@ -177,12 +177,13 @@ class EnvSpec:
     """An environment archive (conda-pack, venv-pack, zipped env) every container runs in.
 
     ``CONDA_PREFIX`` is ``$PWD/<name>/<root>`` in the container and ``PYTHON_BIN`` is
-    ``$CONDA_PREFIX/<python>``.
+    ``$CONDA_PREFIX/<python>``. ``root`` None means "not known here" (an ``hdfs://`` archive): the
+    container then takes the archive's top directory, or its one subdirectory holding ``bin/``.
     """
 
     source: str = ""
     name: str = ""
-    root: str = ""
+    root: str | None = ""
     python: str = "bin/python"
     path: str | None = None
     size: int | None = None
@@ -193,11 +194,12 @@ class EnvSpec:
     def validate(self, path: str = "env") -> None:
         _check_source(self.source, f"{path}.source")
         _check_link_name(self.name, f"{path}.name")
-        _check_str(self.root, f"{path}.root", allow_empty=True)
+        if self.root is not None:
+            _check_str(self.root, f"{path}.root", allow_empty=True)
         _check_str(self.python, f"{path}.python")
         for field_name in ("root", "python"):
             value = getattr(self, field_name)
-            if posixpath.isabs(value) or ".." in value.split("/"):
+            if value is not None and (posixpath.isabs(value) or ".." in value.split("/")):
                 raise _fail(f"{path}.{field_name}", "must be a relative path inside the archive", value)
 
     def to_dict(self) -> dict:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 from knit.yarn_api import FINISHED_STATES, YARNAPI
+from helpers import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 SUBCOMMANDS = ["start", "ls", "status", "containers", "logs", "add", "remove", "kill", "envs", "cluster"]
@@ -29,17 +29,6 @@ def knit_json(*args: str, expect: int = 0) -> object:
     proc = knit(*args, "--json")
     assert proc.returncode == expect, f"knit {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
     return json.loads(proc.stdout)
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.5)
 
 
 @pytest.fixture
@@ -108,20 +97,20 @@ def test_detached_app_through_every_subcommand(hadoop_cluster, api, cleanup):
     status = knit_json("status", app_id)
     assert status["name"] == name and status["application_type"] == "KNIT"
 
-    wait_for(lambda: api.state(app_id) == "RUNNING", 120, f"{app_id} to run")
-    containers = wait_for(lambda: [c for c in knit_json("containers", app_id) if c["state"] == "RUNNING"],
+    wait_until(lambda: api.state(app_id) == "RUNNING", 120, f"{app_id} to run")
+    containers = wait_until(lambda: [c for c in knit_json("containers", app_id) if c["state"] == "RUNNING"],
                           120, "its container to run")
     first = containers[0]["id"]
 
     added = knit_json("add", app_id, "1", "--memory", "128")
     assert len(added["request_ids"]) == 1
-    wait_for(lambda: len([c for c in knit_json("containers", app_id) if c["state"] == "RUNNING"]) == 2,
+    wait_until(lambda: len([c for c in knit_json("containers", app_id) if c["state"] == "RUNNING"]) == 2,
              120, "the added container to run")
 
     removed = knit_json("remove", app_id, first)
     assert removed["removed"] == [first]
     # Removal is asynchronous: the NodeManager stops the container, then the AM hears that it completed.
-    wait_for(lambda: {c["id"]: c["state"] for c in knit_json("containers", app_id)}[first] == "KILLED",
+    wait_until(lambda: {c["id"]: c["state"] for c in knit_json("containers", app_id)}[first] == "KILLED",
              60, "the removed container to be KILLED")
 
     assert isinstance(knit_json("envs"), list)

@@ -13,9 +13,7 @@ import socket
 import subprocess
 import sys
 import textwrap
-import time
 import uuid
-from typing import Callable, Iterator
 
 import pytest
 import requests
@@ -24,37 +22,11 @@ from py4j.protocol import Py4JError
 
 from knit import Knit, gateway
 from knit.exceptions import ApplicationNotFound, GatewayError, KnitException, SpecError
+from helpers import STARTED, app, wait_until
 
 SEED_CMD = "python -c 'import sys; print(sys.path); import socket; print(socket.gethostname())'"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TERMINAL = {"FINISHED", "FAILED", "KILLED"}
 
-
-def wait_until(predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.5):
-    """Poll ``predicate`` until it returns something truthy; fail with ``what`` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what} (last value: {value!r})")
-        time.sleep(interval)
-
-
-@contextlib.contextmanager
-def app(k: Knit, cmd: str, **kwargs) -> Iterator[str]:
-    """Start an application and kill it on the way out, whatever happened in between."""
-    app_id = k.start(cmd, **kwargs)
-    _started.append(app_id)
-    try:
-        yield app_id
-    finally:
-        if k.runtime_status() not in TERMINAL:
-            k.kill()
-
-
-_started: list[str] = []
 
 
 def running(k: Knit, n: int, timeout: float = 180) -> dict[str, str]:
@@ -90,9 +62,9 @@ def staging_entries(cluster, home: str = "/user/root") -> set[str]:
 def nothing_left_behind(hadoop_cluster):
     """After this module: our apps ended, their staging dirs removed, and the client JVM stopped."""
     yield
-    for app_id in _started:
+    for app_id in STARTED:
         assert Knit.connect(app_id).wait_for_completion(60), f"{app_id} still running"
-    wait_until(lambda: not (staging_entries(hadoop_cluster) & set(_started)), 60,
+    wait_until(lambda: not (staging_entries(hadoop_cluster) & set(STARTED)), 60,
                "the staging dirs of finished applications to be removed")
     proc = gateway._client.proc if gateway._client is not None else None
     gateway.shutdown_client()
@@ -255,7 +227,7 @@ def test_apps_die_with_the_process_unless_detached(hadoop_cluster):
     finally:
         proc.kill()  # SIGKILL: no atexit, no finally in the child
         proc.wait(60)
-    _started.extend([info["attached"], info["detached"]])
+    STARTED.extend([info["attached"], info["detached"]])
     attached, detached = Knit.connect(info["attached"]), Knit.connect(info["detached"])
     try:
         wait_until(lambda: not _pid_alive(info["jvm"]), 120, "the orphaned client JVM to exit")

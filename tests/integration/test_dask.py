@@ -27,21 +27,11 @@ from distributed.client import FutureCancelledError
 from dask_yarn import DaskYARNCluster
 from dask_yarn.testing import local_worker_env
 from knit.exceptions import ApplicationFailed
+from helpers import wait_until
 
 REPO = str(Path(__file__).resolve().parents[2])
 CONFIG = {"yarn.dashboard-address": ":0", "yarn.watch-interval": "500ms"}
 CONNECT = 240  # seconds for workers to connect: the env is localized and dask imported on a busy machine
-
-
-def wait_until(predicate, timeout, what, interval=0.25):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what} (last value: {value!r})")
-        time.sleep(interval)
 
 
 @pytest.fixture(scope="module")

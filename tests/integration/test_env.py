@@ -16,39 +16,15 @@ import tarfile
 import time
 import zipfile
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
 from knit import Knit
+from helpers import app
 
 REPO = Path(__file__).resolve().parents[2]
-TERMINAL = {"FINISHED", "FAILED", "KILLED"}
 PROBE = ("$PYTHON_BIN -c 'import knitpkg, os, sys; print(\"PREFIX\", sys.prefix); "
          "print(\"CWD\", os.getcwd()); print(\"PKG\", knitpkg.__file__)'")
-
-
-def wait_until(predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.5):
-    """Poll ``predicate`` until it returns something truthy; fail with ``what`` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what} (last value: {value!r})")
-        time.sleep(interval)
-
-
-@contextlib.contextmanager
-def app(k: Knit, cmd: str, **kwargs) -> Iterator[str]:
-    """Start an application and kill it on the way out, whatever happened in between."""
-    app_id = k.start(cmd, **kwargs)
-    try:
-        yield app_id
-    finally:
-        if k.runtime_status() not in TERMINAL:
-            k.kill()
 
 
 def finish(k: Knit, timeout: float = 240) -> dict:

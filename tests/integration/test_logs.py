@@ -6,26 +6,13 @@ cannot share one 4096 MB NodeManager of the local cluster: the test sees logs on
 from __future__ import annotations
 
 import io
-import time
 
-import pytest
 
 from knit import Knit
 from knit import logs as klogs
+from helpers import TERMINAL, wait_until
 
 CMD = 'echo "out-$CONTAINER_ID"; echo "err-$CONTAINER_ID" >&2; sleep 600'
-TERMINAL = {"FINISHED", "FAILED", "KILLED"}
-
-
-def wait_until(predicate, timeout: float, what: str, interval: float = 1.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what} (last value: {value!r})")
-        time.sleep(interval)
 
 
 def markers_present(logs: dict, ids: list[str]) -> bool:

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import requests
@@ -21,22 +19,9 @@ from knit.checks import InsufficientResources, QueueError, ResourceLimitError, p
 from knit.conf import HadoopConf
 from knit.exceptions import ApplicationNotFound
 from knit.yarn_api import FINISHED_STATES, YARNAPI
+from helpers import wait_until
 
 FIXTURES = Path(__file__).parent.parent / "unit" / "fixtures" / "conf"
-
-
-def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> object:
-    """Poll ``predicate`` until it returns something truthy; fail naming ``what`` after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    delay = 0.2
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(delay)
-        delay = min(delay * 1.5, 2.0)
 
 
 def submit_rest_app(rm_web: str, user: str, app_type: str, name: str, command: str,
@@ -122,7 +107,7 @@ def test_every_application_call_on_a_live_app(api, rest_apps):
                         and c["state"] == "RUNNING":
                     return c
         return None
-    am = wait_for(am_container, 60, f"the AM container of {app_id} to run")
+    am = wait_until(am_container, 60, f"the AM container of {app_id} to run")
 
     listed = api.apps(states=["ACCEPTED", "RUNNING"], name=name, user=api.user, queue="default")
     assert [a["id"] for a in listed] == [app_id]
@@ -133,7 +118,7 @@ def test_every_application_call_on_a_live_app(api, rest_apps):
     assert [c["id"] for c in containers] == [am["id"]]
     assert containers[0]["node_http_address"] == am["node_http_address"]
 
-    files = wait_for(lambda: {f["fileName"]: f for f in api.container_log_files(am["node_http_address"], am["id"])
+    files = wait_until(lambda: {f["fileName"]: f for f in api.container_log_files(am["node_http_address"], am["id"])
                               if f["fileName"] == "stdout" and int(f["fileSize"]) > 0},
                      30, "stdout to be written")
     assert "stdout" in files

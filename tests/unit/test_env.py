@@ -220,14 +220,14 @@ def test_errors_are_knit_spec_errors():
 
 # ---------------------------------------------------------------------------------- hdfs
 
-def test_hdfs_zip_used_in_place():
+def test_hdfs_zip_used_in_place_with_root_left_to_the_container():
     spec = kenv.prepare_env("hdfs://nn:8020/user/u/envs/dev.zip")
-    assert spec == {"source": "hdfs://nn:8020/user/u/envs/dev.zip", "name": "dev", "root": "dev",
+    assert spec == {"source": "hdfs://nn:8020/user/u/envs/dev.zip", "name": "dev", "root": None,
                     "python": "bin/python"}
 
 
-def test_hdfs_tgz_is_flat_and_overridable():
-    assert kenv.prepare_env("hdfs:///e/packed.tar.gz")["root"] == ""
+def test_hdfs_env_layout_is_overridable():
+    assert kenv.prepare_env("hdfs:///e/packed.tar.gz")["root"] is None
     spec = kenv.prepare_env({"source": "hdfs:///e/flat.zip", "root": "", "python": "bin/python3"})
     assert (spec["name"], spec["root"], spec["python"]) == ("flat", "", "bin/python3")
 
