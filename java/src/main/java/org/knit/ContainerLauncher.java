@@ -75,8 +75,19 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
   void launch(ContainerTracker.Record r) {
     // A fresh context per container: the records are not safe to share between concurrent launches.
     ContainerLaunchContext ctx = ContainerLaunchContext.newInstance(new HashMap<>(resources),
-        new HashMap<String, String>(), Collections.singletonList(command), null, tokens.duplicate(), null);
+        environment(r.container()), Collections.singletonList(command), null, tokens.duplicate(), null);
     nm.startContainerAsync(r.container(), ctx);
+  }
+
+  /**
+   * What the container was actually granted (the scheduler rounds memory up to its increment), so a command can
+   * size itself: a Dask worker's memory limit, a JVM's heap.
+   */
+  static Map<String, String> environment(Container c) {
+    Map<String, String> env = new HashMap<>();
+    env.put("KNIT_CONTAINER_MEMORY", Long.toString(c.getResource().getMemorySize()));
+    env.put("KNIT_CONTAINER_VCORES", Integer.toString(c.getResource().getVirtualCores()));
+    return env;
   }
 
   void stopContainer(Container c) {
