@@ -16,7 +16,7 @@ import time
 import weakref
 from typing import Any, Iterable, Mapping
 
-from . import checks, env as envs, gateway, logs as logs_
+from . import checks, env as envs, gateway, logs as logs_, progress
 from .conf import HadoopConf
 from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
 from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int
@@ -179,7 +179,9 @@ class Knit:
         spec.validate()
         if checks:
             self._pre_flight_checks(spec)
-        result = json.loads(gateway.client().call("submit", spec.to_json()))
+        client = gateway.client()
+        with progress.watch_uploads(lambda: json.loads(client.call("uploadProgress"))):
+            result = json.loads(client.call("submit", spec.to_json()))
         self.app_id, self.detached = result["app_id"], detached
         self._close_master()
         logger.info("submitted %s (uploaded %s, reused %s)", self.app_id, result.get("uploaded"),

@@ -1,0 +1,38 @@
+"""The upload bar: drawn from the client JVM's upload progress while a submission runs, quiet otherwise."""
+from __future__ import annotations
+
+import sys
+import threading
+
+from knit import progress
+
+
+def test_upload_bar_follows_the_polled_uploads(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # the plain bar, so the output is predictable
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    total = 4 * 2**20
+    states = iter([[{"name": "dev.zip", "done": d, "total": total}] for d in (0, total // 2, total)])
+    finished = threading.Event()
+
+    def poll():
+        state = next(states, None)
+        if state is None:  # every state was shown: the upload is over
+            finished.set()
+            return []
+        return state
+
+    with progress.watch_uploads(poll, interval=0.15, force=True):  # the plain bar redraws at most every 0.1 s
+        assert finished.wait(10)
+    err = capsys.readouterr().err
+    assert "uploading dev.zip" in err
+    assert " 50.0%" in err and "100.0%" in err
+
+
+def test_no_thread_and_no_poll_when_nobody_watches(capsys):
+    def poll():
+        raise AssertionError("polled although nothing may be drawn")
+
+    before = threading.active_count()
+    with progress.watch_uploads(poll, interval=0.01):  # stderr is captured: not interactive
+        assert threading.active_count() == before
+    assert capsys.readouterr().err == ""
