@@ -261,11 +261,13 @@ class AppSpec:
     env: EnvSpec | None = None
     staging: Staging = field(default_factory=Staging)
     detached: bool = False
+    keep_alive: bool = False
     conf: dict[str, str] = field(default_factory=dict)
     version: int = SPEC_VERSION
 
     _FIELDS = {"version", "name", "queue", "tags", "application_type", "max_attempts", "master", "command",
-               "containers", "max_restarts", "lang", "envvars", "files", "env", "staging", "detached", "conf"}
+               "containers", "max_restarts", "lang", "envvars", "files", "env", "staging", "detached", "keep_alive",
+               "conf"}
 
     # -- validation ---------------------------------------------------------------------------------------
 
@@ -301,6 +303,7 @@ class AppSpec:
         _check_str_map(self.envvars, "envvars", env_names=True)
         _check_str_map(self.conf, "conf")
         _check_bool(self.detached, "detached")
+        _check_bool(self.keep_alive, "keep_alive")
         if not isinstance(self.staging, Staging):
             raise _fail("staging", "must be a Staging", self.staging)
         self.staging.validate()
@@ -347,6 +350,7 @@ class AppSpec:
             "env": self.env.to_dict() if self.env is not None else None,
             "staging": self.staging.to_dict(),
             "detached": self.detached,
+            "keep_alive": self.keep_alive,
             "conf": dict(self.conf),
         }
 
@@ -369,7 +373,8 @@ class AppSpec:
             raise _fail("files", "must be a list", files)
         env = data.get("env")
         kwargs = {k: data[k] for k in ("version", "name", "queue", "tags", "application_type", "max_attempts",
-                                       "command", "max_restarts", "lang", "envvars", "detached", "conf")
+                                       "command", "max_restarts", "lang", "envvars", "detached", "keep_alive",
+                                       "conf")
                   if k in data}
         return cls(
             num_containers=containers.pop("count", 1),

@@ -181,6 +181,21 @@ def test_add_remove_to_zero_then_kill(hadoop_cluster):
         assert app_id in repr(k) and "KILLED" in repr(k)
 
 
+def test_keep_alive_app_outlives_its_containers(hadoop_cluster):
+    """With keep_alive, containers that all end on their own do not end the app; kill() does."""
+    k = Knit()
+    with app(k, "exit 0", num_containers=1, keep_alive=True):
+        wait_until(lambda: list(k.get_container_statuses().values()) == ["SUCCEEDED"], 120,
+                   "the only container to exit 0")
+        assert not k.wait_for_completion(timeout=3)
+        assert k.runtime_status() == "RUNNING"
+        k.add_containers(1)  # and it can still grow
+        assert wait_until(lambda: sorted(k.get_container_statuses().values()) == ["SUCCEEDED", "SUCCEEDED"], 120,
+                          "the added container to run and exit 0")
+        assert k.runtime_status() == "RUNNING"
+        assert k.kill()
+
+
 # -- failure and restarts -------------------------------------------------------------------------------------
 
 def test_failing_command_restarts_twice_then_fails_with_its_exit_code(hadoop_cluster, tmp_path):

@@ -129,7 +129,10 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     }
   }
 
-  /** A container ended on its own (not removed): restart it, or end the app if nothing is left. */
+  /**
+   * A container ended on its own (not removed): restart it, or end the app if nothing is left (unless the spec
+   * keeps it alive: then only kill or shutdown ends it).
+   */
   private void endedOnItsOwn(ContainerTracker.Record r) {
     if (r.state() == ContainerTracker.State.FAILED && r.restarts < spec.maxRestarts) {
       tracker.markReplaced(r);
@@ -137,7 +140,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
       allocator.request(1, r.memory, r.vcores, r.restarts + 1);
       return;
     }
-    ContainerTracker.Outcome outcome = tracker.outcome();
+    ContainerTracker.Outcome outcome = spec.keepAlive ? null : tracker.outcome();
     if (outcome != null) {
       finish(outcome.succeeded ? FinalApplicationStatus.SUCCEEDED : FinalApplicationStatus.FAILED,
           outcome.diagnostics);

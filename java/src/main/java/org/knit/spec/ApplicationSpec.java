@@ -40,6 +40,9 @@ public final class ApplicationSpec {
   public EnvResource env;
   public Staging staging = new Staging();
   public boolean detached = false;
+  /** Run until killed or shut down, even when every container has ended (services whose workers come and go). */
+  @SerializedName("keep_alive")
+  public boolean keepAlive = false;
   public Map<String, String> conf = new LinkedHashMap<>();
 
   /** Parses a spec; fields left out take their defaults. Does not validate. */
