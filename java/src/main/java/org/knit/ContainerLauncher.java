@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts and stops worker containers through NMClientAsync (its thread pool launches many at once).
  *
- * <p>Every container gets the same launch context: the spec's files and environment as APPLICATION-visible
- * resources, the {@link LaunchScript} command, and as tokens only the HDFS delegation tokens the AM was given —
+ * <p>Every container gets the same launch context: the spec's files and environment as PRIVATE resources (the
+ * NodeManager keeps them in the user's own cache, keyed by path and timestamp, so the next application of the same
+ * user with the same environment starts without downloading and unpacking it again; never PUBLIC), the {@link LaunchScript} command, and as tokens only the HDFS delegation tokens the AM was given —
  * never the AM-RM token (which would let a container act as the ApplicationMaster) nor the AM's gateway secret.
  */
 final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
@@ -102,7 +103,7 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
       }
       LocalResourceType type = f.type == FileResource.Type.ARCHIVE ? LocalResourceType.ARCHIVE : LocalResourceType.FILE;
       local.put(f.name, LocalResource.newInstance(URL.fromPath(new Path(f.path)), type,
-          LocalResourceVisibility.APPLICATION, f.size, f.timestamp));
+          LocalResourceVisibility.PRIVATE, f.size, f.timestamp));
     }
     return local;
   }

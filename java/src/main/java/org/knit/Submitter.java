@@ -197,8 +197,9 @@ final class Submitter {
   private ContainerLaunchContext amContext(FileSystem fs, ApplicationSpec spec, FileStatus jar, FileStatus specFile,
       Path stagingDir, String secret) throws IOException {
     Map<String, LocalResource> local = new HashMap<>();
-    local.put(Knit.JAR_LINK, resource(jar, LocalResourceType.FILE));
-    local.put(Knit.SPEC_FILE, resource(specFile, LocalResourceType.FILE));
+    // The JAR is shared by every application of this version: PRIVATE, so each node localizes it once per user.
+    local.put(Knit.JAR_LINK, resource(jar, LocalResourceType.FILE, LocalResourceVisibility.PRIVATE));
+    local.put(Knit.SPEC_FILE, resource(specFile, LocalResourceType.FILE, LocalResourceVisibility.APPLICATION));
 
     Map<String, String> env = new HashMap<>();
     env.put(Environment.CLASSPATH.name(), classpath());
@@ -256,9 +257,9 @@ final class Submitter {
     return ByteBuffer.wrap(out.getData(), 0, out.getLength());
   }
 
-  static LocalResource resource(FileStatus st, LocalResourceType type) {
-    return LocalResource.newInstance(URL.fromPath(st.getPath()), type, LocalResourceVisibility.APPLICATION,
-        st.getLen(), st.getModificationTime());
+  static LocalResource resource(FileStatus st, LocalResourceType type, LocalResourceVisibility visibility) {
+    return LocalResource.newInstance(URL.fromPath(st.getPath()), type, visibility, st.getLen(),
+        st.getModificationTime());
   }
 
   private static Path writePrivate(FileSystem fs, Path path, String text) throws IOException {
