@@ -489,6 +489,35 @@ def _python_shebang(head: bytes) -> tuple[str, int] | None:
     return (parts[1].decode() if len(parts) > 1 else ""), len(first) + 1
 
 
+#: How built environments are made; part of their cache key, so a change of recipe builds afresh.
+_RECIPE = 2
+
+_DASK_SCRIPTS = {"dask-worker": "distributed.cli.dask_worker", "dask-scheduler": "distributed.cli.dask_scheduler"}
+
+
+def add_dask_scripts(prefix: PathLike) -> list[str]:
+    """Give an env with ``distributed`` its ``bin/dask-worker`` and ``bin/dask-scheduler`` again.
+
+    distributed dropped these scripts for ``dask worker`` / ``dask scheduler``, but knit's documented
+    command is ``$PYTHON_BIN $CONDA_PREFIX/bin/dask-worker <scheduler>``; the scripts written here are
+    Python (so ``$PYTHON_BIN script`` runs them) with a shebang that :func:`rewrite_shebangs` makes
+    relocatable. Returns the names written; existing scripts are left alone.
+    """
+    prefix = Path(prefix)
+    site = next(iter(sorted(prefix.glob("lib/python3*/site-packages"))), None)
+    written = []
+    for name, module in _DASK_SCRIPTS.items():
+        script = prefix / "bin" / name
+        if site is None or script.exists() or not (site / (module.replace(".", "/") + ".py")).exists():
+            continue
+        script.write_text(f"#!{prefix / 'bin' / 'python'}\n"
+                          f"# Written by Knit: `{name}` as distributed used to install it.\n"
+                          f"import sys\nfrom {module} import main\nsys.exit(main())\n")
+        script.chmod(0o755)
+        written.append(name)
+    return written
+
+
 def rewrite_shebangs(prefix: PathLike) -> list[str]:
     """Make ``<prefix>/bin/*`` Python scripts run with the ``python`` next to them, wherever it is.
 
@@ -661,7 +690,7 @@ class CondaCreator:
 
     def _key(self, env_name: str, packages: Sequence[str], channels: Sequence[str]) -> str:
         parts = {"env_name": env_name, "packages": list(packages), "channels": list(channels),
-                 "tool": self.tool}
+                 "tool": self.tool, "recipe": _RECIPE}
         if self.tool == "pip":
             parts["python"] = [self.python, _python_version(self.python)]
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:20]
@@ -757,6 +786,7 @@ class CondaCreator:
         """Move the env elsewhere, fix its scripts, and check that it still runs from there."""
         target.parent.mkdir(parents=True)
         os.rename(built, target)
+        add_dask_scripts(target)
         rewrite_shebangs(target)
         python = target / "bin" / "python"
         proc = _run([str(python), "-c", "import sys; print(sys.prefix)"],

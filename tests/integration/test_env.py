@@ -172,16 +172,20 @@ def test_unchanged_env_uploads_nothing(venvs, tmp_path):
 
 def test_create_env_with_pip_builds_caches_and_ships(tmp_path, hadoop_cluster):
     cache = tmp_path / "built"
-    path = Knit.create_env("knitdask", packages=["python=3", "dask"], tool="pip", cache_dir=cache)
+    packages = ["python=3", "dask", "distributed"]
+    path = Knit.create_env("knitdask", packages=packages, tool="pip", cache_dir=cache)
     assert path.endswith("knitdask.zip") and os.path.exists(path)
     t0 = time.monotonic()
-    again = Knit.create_env("knitdask", packages=["python=3", "dask"], tool="pip", cache_dir=cache)
+    again = Knit.create_env("knitdask", packages=packages, tool="pip", cache_dir=cache)
     assert again == path and time.monotonic() - t0 < 2.0
+    # the usage page's form, `$PYTHON_BIN $CONDA_PREFIX/bin/dask-worker ...` (with --help: no scheduler here)
     logs = run("$PYTHON_BIN -c 'import dask, sys; print(\"DASK\", dask.__version__, sys.prefix)' "
-               "&& $CONDA_PREFIX/bin/pip --version", num_containers=1, env=path)
+               "&& $CONDA_PREFIX/bin/pip --version && $PYTHON_BIN $CONDA_PREFIX/bin/dask-worker --help",
+               num_containers=1, env=path)
     outs = [f["stdout"] for f in logs.values() if "DASK" in f["stdout"]]
     assert len(outs) == 1 and "/knitdask" in outs[0]
     assert "pip " in outs[0]  # an entry point script runs after relocation
+    assert "Usage:" in outs[0] and "SCHEDULER" in outs[0]  # dask-worker's own help
 
 
 def test_bad_env_and_files_rejected_before_anything_is_submitted(tmp_path, hadoop_cluster):

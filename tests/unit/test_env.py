@@ -507,3 +507,24 @@ def test_progress_quiet_unless_interactive(capsys, monkeypatch):
         update(50)
     err = capsys.readouterr().err
     assert "zipping x" in err and "100.0%" in err
+
+
+def test_dask_scripts_restored_as_relocatable_python(tmp_path):
+    """`$PYTHON_BIN $CONDA_PREFIX/bin/dask-worker` (knit's documented command) works with today's distributed."""
+    prefix = tmp_path / "env"
+    cli = prefix / "lib" / "python3.11" / "site-packages" / "distributed" / "cli"
+    cli.mkdir(parents=True)
+    (cli / "dask_worker.py").write_text("def main():\n    print('worker main')\n    return 0\n")
+    (cli / "__init__.py").write_text("")
+    (cli.parent / "__init__.py").write_text("")  # a regular package, found before the real one
+    (prefix / "bin").mkdir()
+    os.symlink(sys.executable, prefix / "bin" / "python")
+    assert kenv.add_dask_scripts(prefix) == ["dask-worker"]  # no dask_scheduler module: no script
+    kenv.rewrite_shebangs(prefix)
+    script = prefix / "bin" / "dask-worker"
+    env = dict(os.environ, PYTHONPATH=str(cli.parent.parent))
+    as_python = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True)
+    assert as_python.stdout == "worker main\n", as_python.stderr
+    as_program = subprocess.run([str(script)], env=env, capture_output=True, text=True)
+    assert as_program.stdout == "worker main\n", as_program.stderr
+    assert kenv.add_dask_scripts(prefix) == []  # never overwrites
