@@ -10,8 +10,8 @@ Figures (seconds):
   application; the env is already localized on the nodes).
 
 Each run is a new application; only the first localizes the environment on the nodes, later ones find it
-in the NodeManagers' per-user cache (Knit localizes shared dependencies as PRIVATE resources). The worker environment is a venv-pack archive of
-this process's dask/distributed/numpy (:func:`dask_yarn.testing.local_worker_env`, cached in /tmp; uploaded
+in the NodeManagers' per-user cache (Knit localizes shared dependencies as PRIVATE resources). The worker
+environment is a venv-pack archive of this process's dask/distributed/numpy (:func:`dask_yarn.testing.local_worker_env`, cached in /tmp; uploaded
 to HDFS once, then reused by Knit's upload cache).
 
 Usage::
