@@ -11,6 +11,7 @@ import time
 
 import requests
 
+from helpers import wait_until
 from knit.localcluster import read_cluster_json
 
 
@@ -19,6 +20,11 @@ def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, **kw)
     assert proc.returncode == 0, f"{cmd} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
     return proc
+
+
+def yarn_logs(app_id: str) -> str:
+    """What `yarn logs` shows of an application (empty until its logs are aggregated)."""
+    return subprocess.run(["yarn", "logs", "-applicationId", app_id], capture_output=True, text=True).stdout
 
 
 def test_hdfs_put_then_read_through_webhdfs(hadoop_cluster, tmp_path):
@@ -56,16 +62,9 @@ def test_distributedshell_through_hadoop_jar(hadoop_cluster):
     status = run(["yarn", "application", "-status", app_id]).stdout
     assert re.search(r"State : FINISHED", status), status
     assert re.search(r"Final-State : SUCCEEDED", status), status
-    # aggregated logs appear shortly after the app finishes: poll with a deadline
-    deadline = time.monotonic() + 60
-    hellos = 0
-    while time.monotonic() < deadline:
-        logs = subprocess.run(["yarn", "logs", "-applicationId", app_id], capture_output=True, text=True).stdout
-        hellos = len(re.findall(r"^hello$", logs, re.M))
-        if hellos == 2:
-            break
-        time.sleep(1)
-    assert hellos == 2
+    # aggregated logs appear shortly after the app finishes
+    wait_until(lambda: len(re.findall(r"^hello$", yarn_logs(app_id), re.M)) == 2, 60, "hello twice in yarn logs",
+               interval=1)
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:
@@ -160,10 +159,7 @@ def test_containers_find_python_and_java_home(hadoop_cluster):
                 "python -c 'import sys; print(sys.version_info[0] * 111)'; echo java_home=$JAVA_HOME",
                 "-num_containers", "1", "-container_memory", "128", "-master_memory", "256"])
     (app_id,) = set(re.findall(r"application_\d+_\d+", proc.stdout + proc.stderr))
-    deadline = time.monotonic() + 60
-    logs = ""
-    while time.monotonic() < deadline and "java_home=" not in logs:
-        logs = subprocess.run(["yarn", "logs", "-applicationId", app_id], capture_output=True, text=True).stdout
-        time.sleep(1)
+    logs = wait_until(lambda: "java_home=" in (text := yarn_logs(app_id)) and text, 60, "the container's logs",
+                      interval=1)
     assert re.search(r"^333$", logs, re.M), logs[-2000:]
     assert re.search(r"^java_home=/\S+", logs, re.M), logs[-2000:]
