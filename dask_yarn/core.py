@@ -50,7 +50,7 @@ class WorkerNotFound(KnitException, KeyError):
 
 
 def worker_command(scheduler_address: str, cpu: int, memory: int, memory_fraction: float = 0.8,
-                   nanny: bool = True, death_timeout: str = "60s", linger: int = 60) -> str:
+                   nanny: bool = True, death_timeout: str = "60s") -> str:
     """The shell command every worker container runs.
 
     The worker runs as ``$PYTHON_BIN -m distributed.cli.dask_worker`` (entry-point scripts
@@ -62,12 +62,11 @@ def worker_command(scheduler_address: str, cpu: int, memory: int, memory_fractio
     with). The memory limit is ``memory_fraction`` of the container so that Dask spills and
     pauses before YARN kills the container for exceeding it.
 
-    A worker that exits cleanly (retired by the scheduler, e.g. by ``adapt``) keeps its
-    container for ``linger`` seconds: the Knit ApplicationMaster ends the application when
-    its last container ends on its own, while a container *removed* by the cluster (which
-    follows every retirement at once) never ends it. So scaling to zero keeps the
-    application alive, and a container whose cluster is gone still ends. A failing worker
-    exits at once with its own code, so that it is seen as FAILED and replaced.
+    The application is started ``keep_alive``: a worker container that ends, even the last one,
+    never ends it (the cluster replaces failed workers and removes retired ones itself). A worker
+    exits with its own code, so a failing one is seen as FAILED and replaced; one whose scheduler
+    is gone exits after ``death_timeout``, and the AM ends the application once it has had no worker
+    and no call from the cluster for ``yarn.idle-timeout``.
     """
     percent = int(round(memory_fraction * 100))
     parts = [
@@ -79,7 +78,7 @@ def worker_command(scheduler_address: str, cpu: int, memory: int, memory_fractio
         "--no-dashboard",
         f"--death-timeout {int(parse_timedelta(death_timeout))}",
     ]
-    return " ".join(parts) + f"; code=$?; if [ $code -eq 0 ]; then sleep {int(linger)}; fi; exit $code"
+    return " ".join(parts)
 
 
 def _positive_int(name: str, value: Any) -> int:
@@ -501,7 +500,10 @@ class DaskYARNCluster(SpecCluster):
         self.app_id = await asyncio.to_thread(
             self.knit.start, cmd, num_containers=count, virtual_cores=cpu, memory=memory,
             files=self._files or None, env=self._env, envvars=self._envvars or None,
-            app_name=self._app_name, queue=self._queue, max_restarts=0)
+            app_name=self._app_name, queue=self._queue, max_restarts=0,
+            # Workers come and go (scale to zero, a lone worker replaced): only we end the application. If
+            # this process and its client JVM both die hard, the AM ends it once idle (no worker, no call).
+            keep_alive=True, idle_timeout=int(parse_timedelta(cfg("yarn.idle-timeout"))))
         self._pool.set_initial(cpu, memory, count)
         self._cluster_info["yarn_application_id"] = self.app_id
         self._log(f"Submitted YARN application {self.app_id}")

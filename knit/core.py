@@ -121,7 +121,7 @@ class Knit:
               files: Iterable[str] | None = None, env: str | None = None,
               envvars: Mapping[str, str] | None = None, app_name: str = "knit", queue: str = "default",
               checks: bool = True, max_restarts: int = 0, detached: bool = False,
-              tags: Iterable[str] | None = None, keep_alive: bool = False) -> str:
+              tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0) -> str:
         """Run ``cmd`` in ``num_containers`` YARN containers; return the application id.
 
         Parameters
@@ -154,6 +154,10 @@ class Knit:
         keep_alive : bool
             Keep the application running when every container has ended (it then ends only by
             :meth:`kill` or the AM's shutdown): for services whose containers come and go, like Dask workers.
+        idle_timeout : int
+            With ``keep_alive``: end the application (FAILED, "abandoned") after this many seconds with no
+            container alive and no call from a client, so one whose client died without killing it does not
+            linger; 0 (default) means never. A client that polls (e.g. :meth:`get_containers`) keeps it.
 
         Returns
         -------
@@ -175,7 +179,7 @@ class Knit:
             envvars=dict(envvars) if isinstance(envvars, Mapping) else ({} if envvars is None else envvars),
             staging=Staging(deps_dir=self.deps_dir, replication=self.replication_factor,
                             upload_always=self.upload_always),
-            detached=detached, keep_alive=keep_alive, conf=self.conf.overrides())
+            detached=detached, keep_alive=keep_alive, idle_timeout=idle_timeout, conf=self.conf.overrides())
         spec.validate()  # cheap checks first, before any file is zipped or inspected
         spec.files = self._prepare_files(files)
         spec.env = self._prepare_env(env)

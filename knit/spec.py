@@ -262,12 +262,13 @@ class AppSpec:
     staging: Staging = field(default_factory=Staging)
     detached: bool = False
     keep_alive: bool = False
+    idle_timeout: int = 0
     conf: dict[str, str] = field(default_factory=dict)
     version: int = SPEC_VERSION
 
     _FIELDS = {"version", "name", "queue", "tags", "application_type", "max_attempts", "master", "command",
                "containers", "max_restarts", "lang", "envvars", "files", "env", "staging", "detached", "keep_alive",
-               "conf"}
+               "idle_timeout", "conf"}
 
     # -- validation ---------------------------------------------------------------------------------------
 
@@ -304,6 +305,7 @@ class AppSpec:
         _check_str_map(self.conf, "conf")
         _check_bool(self.detached, "detached")
         _check_bool(self.keep_alive, "keep_alive")
+        check_int(self.idle_timeout, "idle_timeout", minimum=0)
         if not isinstance(self.staging, Staging):
             raise _fail("staging", "must be a Staging", self.staging)
         self.staging.validate()
@@ -351,6 +353,7 @@ class AppSpec:
             "staging": self.staging.to_dict(),
             "detached": self.detached,
             "keep_alive": self.keep_alive,
+            "idle_timeout": int(self.idle_timeout),
             "conf": dict(self.conf),
         }
 
@@ -374,7 +377,7 @@ class AppSpec:
         env = data.get("env")
         kwargs = {k: data[k] for k in ("version", "name", "queue", "tags", "application_type", "max_attempts",
                                        "command", "max_restarts", "lang", "envvars", "detached", "keep_alive",
-                                       "conf")
+                                       "idle_timeout", "conf")
                   if k in data}
         return cls(
             num_containers=containers.pop("count", 1),

@@ -196,6 +196,16 @@ def test_keep_alive_app_outlives_its_containers(hadoop_cluster):
         assert k.kill()
 
 
+def test_keep_alive_app_abandoned_by_its_client_ends(hadoop_cluster):
+    """With idle_timeout, a keep-alive app that runs nothing and hears from no client ends by itself."""
+    k = Knit()
+    with app(k, "exit 0", num_containers=1, keep_alive=True, idle_timeout=5):
+        assert k.wait_for_completion(120)  # polls the RM only: the AM hears from nobody
+        report = k.status()
+        assert report["final_status"] == "FAILED"
+        assert "abandoned" in report["diagnostics"] and "idle_timeout" in report["diagnostics"]
+
+
 # -- failure and restarts -------------------------------------------------------------------------------------
 
 def test_failing_command_restarts_twice_then_fails_with_its_exit_code(hadoop_cluster, tmp_path):

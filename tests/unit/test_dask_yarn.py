@@ -241,6 +241,8 @@ def test_keywords_are_routed_to_knit_start_and_create_env(monkeypatch):
         assert (started["queue"], started["app_name"]) == ("science", "dy")
         assert (started["num_containers"], started["virtual_cores"], started["memory"]) == (2, 2, 1024)
         assert started["max_restarts"] == 0  # the cluster replaces workers itself
+        # only the cluster ends the app (a lone worker may die and be replaced); the AM ends it if abandoned
+        assert started["keep_alive"] is True and started["idle_timeout"] == 300
         assert cluster.scheduler_address in started["cmd"]
         assert isinstance(cluster.local_cluster, distributed.LocalCluster)
         assert cluster.local_cluster.scheduler is cluster.scheduler

@@ -24,7 +24,7 @@ def full_spec() -> AppSpec:
                        FileSpec(source="hdfs://nn/x/lib.zip", name="lib", type="ARCHIVE")],
                 env=EnvSpec(source="/envs/dev.zip", name="dev", root="dev", python="bin/python3"),
                 staging=Staging(deps_dir=DEPS, replication=1, upload_always=True), detached=True,
-                keep_alive=True, conf={"yarn.resourcemanager.address": "rm:8032"})
+                keep_alive=True, idle_timeout=300, conf={"yarn.resourcemanager.address": "rm:8032"})
 
 
 def test_json_has_the_contract_shape():
@@ -38,7 +38,7 @@ def test_json_has_the_contract_shape():
                   {"source": "hdfs://nn/x/lib.zip", "name": "lib", "type": "ARCHIVE"}],
         "env": {"source": "/envs/dev.zip", "name": "dev", "root": "dev", "python": "bin/python3"},
         "staging": {"deps_dir": DEPS, "replication": 1, "upload_always": True},
-        "detached": True, "keep_alive": True, "conf": {"yarn.resourcemanager.address": "rm:8032"},
+        "detached": True, "keep_alive": True, "idle_timeout": 300, "conf": {"yarn.resourcemanager.address": "rm:8032"},
     }
 
 
@@ -106,6 +106,8 @@ def test_numpy_integers_are_integers():
     ({"tags": ["a", 3]}, "tags[] must be a string"),
     ({"detached": 1}, "detached must be True or False"),
     ({"keep_alive": "yes"}, "keep_alive must be True or False"),
+    ({"idle_timeout": -1}, "idle_timeout must be an integer >= 0"),
+    ({"idle_timeout": 1.5}, "idle_timeout must be an integer"),
     ({"conf": {"a": 1}}, "pars (spec field conf) must map str -> str"),
     ({"files": [FileSpec(source="relative/x.csv", name="x.csv")]}, "files[0].source must be an absolute"),
     ({"files": [FileSpec(source="/a/x.csv", name="sub/x.csv")]}, "files[0].name must be a plain file name"),

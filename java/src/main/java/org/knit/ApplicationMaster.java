@@ -101,6 +101,9 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     allocator.request(spec.containers.count, spec.containers.memory, spec.containers.vcores, 0);
     ready.countDown();
     allocator.start(this);
+    if (spec.keepAlive && spec.idleTimeout > 0) {
+      watchForAbandonment(entryPoint);
+    }
     done.await();
 
     launcher.stop();
@@ -110,6 +113,32 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   }
 
   // -- lifecycle ---------------------------------------------------------------------------------------------
+
+  /**
+   * A keep-alive application that runs nothing and that no client has called for {@code idleTimeout} seconds
+   * has been abandoned: its client died without killing it (a client that lives polls its containers).
+   */
+  static boolean abandoned(boolean anyLive, long millisSinceLastCall, int idleTimeoutSeconds) {
+    return idleTimeoutSeconds > 0 && !anyLive && millisSinceLastCall >= idleTimeoutSeconds * 1000L;
+  }
+
+  private void watchForAbandonment(MasterEntryPoint entryPoint) {
+    Thread t = new Thread(() -> {
+      try {
+        while (!finished.get()) {
+          Thread.sleep(1000);
+          if (abandoned(tracker.anyLive(), System.currentTimeMillis() - entryPoint.lastCall(), spec.idleTimeout)) {
+            finish(FinalApplicationStatus.FAILED, "abandoned: no container alive and no client call for "
+                + spec.idleTimeout + " s (idle_timeout)");
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "abandonment-watch");
+    t.setDaemon(true);
+    t.start();
+  }
 
   /** Ends the application, exactly once: stop the heartbeat, unregister. Later calls do nothing. */
   void finish(FinalApplicationStatus status, String diagnostics) {

@@ -15,14 +15,26 @@ public final class MasterEntryPoint {
   /** Calls in progress, so the AM can let a {@code shutdown()} reply go out before closing the gateway. */
   private final AtomicInteger inFlight = new AtomicInteger();
 
+  /** When a client last called (System.currentTimeMillis()): how the AM tells an abandoned application. */
+  private volatile long lastCall = System.currentTimeMillis();
+
   MasterEntryPoint(ApplicationMaster am, ContainerTracker tracker) {
     this.am = am;
     this.tracker = tracker;
   }
 
+  private void enter() {
+    inFlight.incrementAndGet();
+    lastCall = System.currentTimeMillis();
+  }
+
+  long lastCall() {
+    return lastCall;
+  }
+
   /** Requests {@code n} more containers; returns their request ids as a JSON list. */
   public String addContainers(int n, int vcores, int memory) {
-    inFlight.incrementAndGet();
+    enter();
     try {
       am.awaitReady();
       if (n < 1 || vcores < 1 || memory < 1) {
@@ -45,7 +57,7 @@ public final class MasterEntryPoint {
    * already ended.
    */
   public boolean removeContainer(String containerId) {
-    inFlight.incrementAndGet();
+    enter();
     try {
       am.awaitReady();
       ContainerTracker.Record r = tracker.byContainerId(containerId);
@@ -60,7 +72,7 @@ public final class MasterEntryPoint {
 
   /** Every container as a JSON list of {id, state, request_id, node_id, ...}. */
   public String containers() {
-    inFlight.incrementAndGet();
+    enter();
     try {
       am.awaitReady();
       return Json.toJson(tracker.snapshot());
@@ -71,7 +83,7 @@ public final class MasterEntryPoint {
 
   /** Ends the application now with {@code finalStatus} (SUCCEEDED, FAILED or KILLED). */
   public void shutdown(String finalStatus, String diagnostics) {
-    inFlight.incrementAndGet();
+    enter();
     try {
       am.awaitReady();
       FinalApplicationStatus status;

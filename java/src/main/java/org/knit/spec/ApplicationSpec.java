@@ -43,6 +43,12 @@ public final class ApplicationSpec {
   /** Run until killed or shut down, even when every container has ended (services whose workers come and go). */
   @SerializedName("keep_alive")
   public boolean keepAlive = false;
+  /**
+   * With keep_alive: end the application after this many seconds with no container alive and no call from a
+   * client (its client died without killing it); 0 means never.
+   */
+  @SerializedName("idle_timeout")
+  public int idleTimeout = 0;
   public Map<String, String> conf = new LinkedHashMap<>();
 
   /** Parses a spec; fields left out take their defaults. Does not validate. */
@@ -99,6 +105,9 @@ public final class ApplicationSpec {
     }
     if (maxAttempts < 1) {
       throw new SpecException("max_attempts must be at least 1, got " + maxAttempts);
+    }
+    if (idleTimeout < 0) {
+      throw new SpecException("idle_timeout must be 0 (never) or a number of seconds, got " + idleTimeout);
     }
     if (maxRestarts < 0) {
       throw new SpecException("max_restarts must be 0 or more, got " + maxRestarts);

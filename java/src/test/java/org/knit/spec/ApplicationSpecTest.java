@@ -15,7 +15,7 @@ public class ApplicationSpecTest {
       + " \"files\": [{\"source\": \"/tmp/data.csv\", \"name\": \"data.csv\", \"type\": \"FILE\"}],"
       + " \"env\": {\"source\": \"/tmp/dev.zip\", \"name\": \"dev\", \"root\": \"dev\", \"python\": \"bin/python\"},"
       + " \"staging\": {\"deps_dir\": \"hdfs://nn:8020/user/u/.knitDeps\", \"replication\": 1,"
-      + " \"upload_always\": true}, \"detached\": true, \"keep_alive\": true, \"conf\": {\"yarn.resourcemanager.address\": \"h:1\"}}";
+      + " \"upload_always\": true}, \"detached\": true, \"keep_alive\": true, \"idle_timeout\": 300, \"conf\": {\"yarn.resourcemanager.address\": \"h:1\"}}";
 
   @Test
   public void parsesEveryField() {
@@ -34,6 +34,7 @@ public class ApplicationSpecTest {
     assertTrue(s.staging.uploadAlways);
     assertTrue(s.detached);
     assertTrue(s.keepAlive);
+    assertEquals(300, s.idleTimeout);
     assertEquals("h:1", s.conf.get("yarn.resourcemanager.address"));
   }
 
