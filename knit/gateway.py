@@ -4,7 +4,7 @@ The client JVM is launched the way pyspark launches its gateway, with a deadline
 
 1. a random secret (``secrets.token_hex``) is written as the first line of the JVM's stdin — never in argv,
    the environment or a log;
-2. the JVM (``org.knit.Gateway <conn-file>``) binds a Py4J server on 127.0.0.1, an ephemeral port, with that
+2. the JVM (``org.knit.client.Gateway <conn-file>``) binds a Py4J server on 127.0.0.1, an ephemeral port, with that
    token, and renames ``{"port": P}`` into ``<conn-file>`` in a private (0700) temporary directory;
 3. Python polls for that file while ``proc.poll() is None``, up to a deadline;
 4. the JVM reads stdin until EOF: when this process exits, even by SIGKILL, the pipe closes and the JVM kills
@@ -37,7 +37,7 @@ from .hadoop_jvm import java_executable, jvm_options
 
 logger = logging.getLogger(__name__)
 
-GATEWAY_MAIN = "org.knit.Gateway"
+GATEWAY_MAIN = "org.knit.client.Gateway"
 JAR_NAME = "knit.jar"
 #: Seconds to wait for a JVM to write its connection file.
 START_TIMEOUT = 120.0

@@ -38,7 +38,7 @@ def test_knit_jar_is_java8_bytecode_with_client_main(knit_jar):
         magic, _minor, major = struct.unpack(">IHH", knit_jar.read(name)[:8])
         assert magic == 0xCAFEBABE and major == 52, f"{name}: class file version {major}, want 52 (Java 8)"
     manifest = knit_jar.read("META-INF/MANIFEST.MF").decode()
-    assert "Main-Class: org.knit.Client" in manifest
+    assert "Main-Class: org.knit.client.Client" in manifest
 
 
 def test_setup_py_without_maven_says_so():

@@ -1,0 +1,281 @@
+package org.knit.client;
+
+import org.knit.am.ApplicationMaster;
+import org.knit.common.JvmOptions;
+import org.knit.common.Knit;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.DataOutputBuffer;
+import org.apache.hadoop.security.Credentials;
+import org.apache.hadoop.security.SecurityUtil;
+import org.apache.hadoop.security.UserGroupInformation;
+import org.apache.hadoop.yarn.api.ApplicationConstants;
+import org.apache.hadoop.yarn.api.ApplicationConstants.Environment;
+import org.apache.hadoop.yarn.api.protocolrecords.GetNewApplicationResponse;
+import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ApplicationSubmissionContext;
+import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.LocalResource;
+import org.apache.hadoop.yarn.api.records.LocalResourceType;
+import org.apache.hadoop.yarn.api.records.LocalResourceVisibility;
+import org.apache.hadoop.yarn.api.records.QueueInfo;
+import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.api.records.URL;
+import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.apache.hadoop.yarn.client.api.YarnClientApplication;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.exceptions.YarnException;
+import org.knit.spec.ApplicationSpec;
+import org.knit.spec.FileResource;
+import org.knit.spec.SpecException;
+
+/**
+ * Submits one application: validate → pre-flight against the RM → stage → build the AM launch context → submit.
+ * Nothing is uploaded before every check that can fail has passed; a failure after uploading removes what was
+ * staged.
+ */
+final class Submitter {
+  /** The result of a submission, as returned to Python. */
+  static final class Result {
+    final String app_id;
+    final List<String> uploaded;
+    final List<String> reused;
+
+    Result(String appId, List<String> uploaded, List<String> reused) {
+      this.app_id = appId;
+      this.uploaded = uploaded;
+      this.reused = reused;
+    }
+  }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final YarnConfiguration conf;
+  private final YarnClient yarn;
+
+  Submitter(YarnConfiguration conf, YarnClient yarn) {
+    this.conf = conf;
+    this.yarn = yarn;
+  }
+
+  Result submit(ApplicationSpec spec) throws IOException, YarnException {
+    spec.validate();
+    File jar = KnitJar.jarFile();
+    if (jar == null) {
+      throw new IllegalStateException("org.knit classes are not running from knit.jar, so there is no JAR to "
+          + "ship to the ApplicationMaster (build it with `mvn package`)");
+    }
+    FileSystem fs = FileSystem.get(conf);
+    Path depsDir = spec.staging.depsDir == null
+        ? new Path(fs.getHomeDirectory(), Knit.DEPS_DIR) : fs.makeQualified(new Path(spec.staging.depsDir));
+    Stager stager = new Stager(conf, depsDir, spec.staging.replication, spec.staging.uploadAlways);
+    List<FileResource> resources = spec.resources();
+    stager.check(resources);
+
+    YarnClientApplication app = newApplication();
+    checkCapacity(spec, app.getNewApplicationResponse());
+    checkQueue(spec.queue);
+    ApplicationId appId = app.getNewApplicationResponse().getApplicationId();
+
+    Path stagingDir = stagingDir(fs, appId.toString());
+    boolean submitted = false;
+    try {
+      Stager.mkdirsPrivate(fs, new Path(fs.getHomeDirectory(), Knit.STAGING_ROOT));
+      Stager.mkdirsPrivate(fs, stagingDir);
+      stager.stage(resources);
+      // Named by version and content: uploaded once per version, and a rebuilt JAR of the same version never
+      // replaces one that a running application's AM may still be localizing.
+      String jarName = "knit-" + KnitJar.version() + "-" + Sha256.of(jar).substring(0, 12) + ".jar";
+      FileStatus jarStatus = stager.upload(jar, jarName);
+      spec.staging.depsDir = depsDir.toString();
+      Path specPath = writePrivate(fs, new Path(stagingDir, Knit.SPEC_FILE), spec.toJson());
+      String secret = newSecret();
+      writePrivate(fs, new Path(stagingDir, Knit.SECRET_FILE), secret);
+
+      ApplicationSubmissionContext ctx = app.getApplicationSubmissionContext();
+      ctx.setApplicationName(spec.name);
+      ctx.setQueue(spec.queue);
+      ctx.setApplicationType(spec.applicationType);
+      ctx.setApplicationTags(new HashSet<>(spec.tags));
+      ctx.setMaxAppAttempts(spec.maxAttempts);
+      ctx.setResource(Resource.newInstance(spec.master.memory, spec.master.vcores));
+      ctx.setAMContainerSpec(amContext(fs, spec, jarStatus, fs.getFileStatus(specPath), stagingDir, secret));
+      yarn.submitApplication(ctx);
+      submitted = true;
+      return new Result(appId.toString(), new ArrayList<>(stager.uploaded()), new ArrayList<>(stager.reused()));
+    } finally {
+      if (!submitted) {
+        fs.delete(stagingDir, true);
+        stager.removeUploads();
+      }
+    }
+  }
+
+  static Path stagingDir(FileSystem fs, String appId) {
+    return new Path(new Path(fs.getHomeDirectory(), Knit.STAGING_ROOT), appId);
+  }
+
+  /** Removes an application's staging dir, if there is one (its AM could not: killed, crashed). */
+  static void removeStagingDir(YarnConfiguration conf, String appId) throws IOException {
+    FileSystem fs = FileSystem.get(conf);
+    Path dir = stagingDir(fs, appId);
+    if (fs.exists(dir)) {
+      fs.delete(dir, true);
+    }
+  }
+
+  private YarnClientApplication newApplication() throws IOException, YarnException {
+    try {
+      return yarn.createApplication();
+    } catch (ConnectException e) {
+      throw unreachable(e);
+    } catch (IOException e) {
+      if (e.getCause() instanceof ConnectException || String.valueOf(e.getMessage()).contains("Connection refused")) {
+        throw unreachable(e);
+      }
+      throw e;
+    }
+  }
+
+  private ConfigErrorException unreachable(Exception e) {
+    String address = conf.getSocketAddr(YarnConfiguration.RM_ADDRESS, YarnConfiguration.DEFAULT_RM_ADDRESS,
+        YarnConfiguration.DEFAULT_RM_PORT).toString();
+    return new ConfigErrorException("cannot reach the YARN ResourceManager at " + address + " ("
+        + HadoopConf.sourceOf(conf, YarnConfiguration.RM_ADDRESS) + "): " + e.getMessage(), e);
+  }
+
+  private static void checkCapacity(ApplicationSpec spec, GetNewApplicationResponse response) {
+    Resource max = response.getMaximumResourceCapability();
+    check("containers", spec.containers.memory, spec.containers.vcores, max);
+    check("master", spec.master.memory, spec.master.vcores, max);
+  }
+
+  private static void check(String what, int memory, int vcores, Resource max) {
+    if (memory > max.getMemorySize()) {
+      throw new SpecException(what + ".memory " + memory + " MB is more than the scheduler's maximum allocation of "
+          + max.getMemorySize() + " MB (yarn.scheduler.maximum-allocation-mb)");
+    }
+    if (vcores > max.getVirtualCores()) {
+      throw new SpecException(what + ".vcores " + vcores + " is more than the scheduler's maximum allocation of "
+          + max.getVirtualCores() + " vcores (yarn.scheduler.maximum-allocation-vcores)");
+    }
+  }
+
+  private void checkQueue(String queue) throws IOException, YarnException {
+    QueueInfo info;
+    try {
+      info = yarn.getQueueInfo(queue);
+    } catch (IOException | YarnException e) {
+      // The CapacityScheduler answers an unknown queue with an exception rather than null.
+      if (String.valueOf(e.getMessage()).toLowerCase().contains("unknown queue")) {
+        info = null;
+      } else {
+        throw e;
+      }
+    }
+    if (info == null) {
+      throw new SpecException("queue '" + queue + "' does not exist on this cluster");
+    }
+    List<QueueInfo> children = yarn.getChildQueueInfos(queue);
+    if (children != null && !children.isEmpty()) {
+      throw new SpecException("queue '" + queue + "' is a parent queue; applications go to a leaf queue such as '"
+          + children.get(0).getQueueName() + "'");
+    }
+  }
+
+  private ContainerLaunchContext amContext(FileSystem fs, ApplicationSpec spec, FileStatus jar, FileStatus specFile,
+      Path stagingDir, String secret) throws IOException {
+    Map<String, LocalResource> local = new HashMap<>();
+    // The JAR is shared by every application of this version: PRIVATE, so each node localizes it once per user.
+    local.put(Knit.JAR_LINK, resource(jar, LocalResourceType.FILE, LocalResourceVisibility.PRIVATE));
+    local.put(Knit.SPEC_FILE, resource(specFile, LocalResourceType.FILE, LocalResourceVisibility.APPLICATION));
+
+    Map<String, String> env = new HashMap<>();
+    env.put(Environment.CLASSPATH.name(), classpath());
+    env.put(Knit.ENV_STAGING_DIR, stagingDir.toString());
+    if (!UserGroupInformation.isSecurityEnabled()) {
+      // Without Kerberos, HDFS believes HADOOP_USER_NAME: the AM then acts as the submitting user (it must
+      // remove the user's staging dir) even if NodeManagers run containers as another OS user.
+      env.put("HADOOP_USER_NAME", UserGroupInformation.getCurrentUser().getShortUserName());
+    }
+
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Environment.JAVA_HOME.$$() + "/bin/java");
+    cmd.add("-Xmx" + JvmOptions.heapMb(spec.master.memory) + "m");
+    cmd.addAll(JvmOptions.quickStart());
+    cmd.addAll(JvmOptions.java17Compat());
+    // Our lifecycle at INFO on stderr through the site's log4j console appender (the site default is often WARN).
+    cmd.add("-Dhadoop.root.logger=INFO,console");
+    cmd.add(ApplicationMaster.class.getName());
+    cmd.add("1>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR + "/stdout");
+    cmd.add("2>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR + "/stderr");
+
+    ContainerLaunchContext ctx = ContainerLaunchContext.newInstance(local, env,
+        Collections.singletonList(String.join(" ", cmd)), null, null, null);
+    ctx.setTokens(amTokens(fs, secret));
+    return ctx;
+  }
+
+  /** {@code ./knit.jar}, the site's conf dir, then yarn.application.classpath (cross-platform form). */
+  private String classpath() {
+    StringBuilder cp = new StringBuilder("./" + Knit.JAR_LINK);
+    cp.append(ApplicationConstants.CLASS_PATH_SEPARATOR).append(Environment.HADOOP_CONF_DIR.$$());
+    String[] entries = conf.getStrings(YarnConfiguration.YARN_APPLICATION_CLASSPATH,
+        YarnConfiguration.DEFAULT_YARN_CROSS_PLATFORM_APPLICATION_CLASSPATH);
+    for (String e : entries) {
+      cp.append(ApplicationConstants.CLASS_PATH_SEPARATOR).append(e.trim());
+    }
+    return cp.toString();
+  }
+
+  /**
+   * The AM's credentials: the gateway secret as a secret key (it reaches the AM through YARN, never env or argv),
+   * and on a Kerberos cluster HDFS delegation tokens renewable by the RM.
+   */
+  private ByteBuffer amTokens(FileSystem fs, String secret) throws IOException {
+    Credentials creds = new Credentials();
+    creds.addSecretKey(Knit.SECRET_ALIAS, secret.getBytes(StandardCharsets.UTF_8));
+    if (UserGroupInformation.isSecurityEnabled()) {
+      String rmHost = conf.getSocketAddr(YarnConfiguration.RM_ADDRESS, YarnConfiguration.DEFAULT_RM_ADDRESS,
+          YarnConfiguration.DEFAULT_RM_PORT).getHostName();
+      String renewer = SecurityUtil.getServerPrincipal(conf.get(YarnConfiguration.RM_PRINCIPAL), rmHost);
+      fs.addDelegationTokens(renewer, creds);
+    }
+    DataOutputBuffer out = new DataOutputBuffer();
+    creds.writeTokenStorageToStream(out);
+    return ByteBuffer.wrap(out.getData(), 0, out.getLength());
+  }
+
+  static LocalResource resource(FileStatus st, LocalResourceType type, LocalResourceVisibility visibility) {
+    return LocalResource.newInstance(URL.fromPath(st.getPath()), type, visibility, st.getLen(),
+        st.getModificationTime());
+  }
+
+  private static Path writePrivate(FileSystem fs, Path path, String text) throws IOException {
+    try (OutputStream out = FileSystem.create(fs, path, Stager.PRIVATE_FILE)) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+    return path;
+  }
+
+  private static String newSecret() {
+    byte[] b = new byte[32];
+    RANDOM.nextBytes(b);
+    return Sha256.hex(b);
+  }
+}

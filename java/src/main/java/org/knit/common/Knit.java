@@ -1,0 +1,27 @@
+package org.knit.common;
+
+import org.apache.hadoop.io.Text;
+
+/** Names shared by the client and the ApplicationMaster: one place for each. */
+public final class Knit {
+  private Knit() {}
+
+  /** Per-application staging dir: {@code <home>/.knit/<appId>} (0700). */
+  public static final String STAGING_ROOT = ".knit";
+  /** Shared, cached uploads: {@code <home>/.knitDeps} (0700) unless the spec says otherwise. */
+  public static final String DEPS_DIR = ".knitDeps";
+  /** The resolved spec in the staging dir, localized to the AM under the same name. */
+  public static final String SPEC_FILE = "spec.json";
+  /** The AM gateway secret in the staging dir (0600), read by {@code masterAddress}. */
+  public static final String SECRET_FILE = "secret";
+  /** The knit JAR's link name in the AM's working directory. */
+  public static final String JAR_LINK = "knit.jar";
+  /** Alias of the AM gateway secret in the AM's YARN Credentials. */
+  public static final Text SECRET_ALIAS = new Text("knit.am.secret");
+  /** AM environment: where its staging dir is, so it can remove it when the application ends. */
+  public static final String ENV_STAGING_DIR = "KNIT_STAGING_DIR";
+  /** The HDFS xattr holding an upload's SHA-256 (hex), the content half of the upload-cache key. */
+  public static final String SHA256_XATTR = "user.knit.sha256";
+  /** Sidecar suffix used instead of the xattr on file systems without xattrs. */
+  public static final String SHA256_SIDECAR = ".knit-sha256";
+}

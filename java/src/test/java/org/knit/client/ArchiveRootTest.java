@@ -1,0 +1,24 @@
+package org.knit.client;
+
+import static org.junit.Assert.assertEquals;
+
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import org.junit.Test;
+
+public class ArchiveRootTest {
+  private static String root(String... entries) {
+    return ArchiveRoot.rootOf(new LinkedHashSet<>(Arrays.asList(entries)));
+  }
+
+  @Test
+  public void findsTheDirectoryHoldingBin() {
+    assertEquals("", root("bin/", "bin/python", "lib/x.py"));
+    assertEquals("", root("./bin/python", "./lib/"));
+    assertEquals("dev", root("dev/", "dev/bin/python", "dev/lib/x.py"));
+    assertEquals("", root("a/bin/python", "b/lib/x.py"));
+    assertEquals("dev", ArchiveRoot.stem("dev.zip"));
+    assertEquals("env", ArchiveRoot.stem("env.tar.gz"));
+    assertEquals("env", ArchiveRoot.stem("env.tgz"));
+  }
+}
