@@ -68,7 +68,7 @@ setup(
     python_requires=">=3.10",
     install_requires=["py4j==0.10.9.9", "requests>=2.25"],
     extras_require={
-        "dask": ["dask[array]>=2024.1", "distributed>=2024.1"],
+        "dask": ["dask[array]>=2024.1", "distributed>=2024.1", "bokeh>=3.1"],
         "kerberos": ["requests-gssapi"],
         "test": ["pytest>=7", "pytest-timeout", "numpy"],
     },

@@ -19,13 +19,15 @@ from typing import Any, Iterable, Mapping
 from . import checks, env as envs, gateway, logs as logs_, progress
 from .conf import HadoopConf
 from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
-from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int
+from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int, check_names
 from .yarn_api import YARNAPI
 
 logger = logging.getLogger(__name__)
 
 #: YARN application states after which nothing changes.
 TERMINAL_STATES = frozenset({"FINISHED", "FAILED", "KILLED"})
+#: Container states after which a container never runs again.
+ENDED_CONTAINER = frozenset({"SUCCEEDED", "FAILED", "KILLED", "RELEASED"})
 #: Seconds to wait for a submitted application's ApplicationMaster to publish its gateway address.
 MASTER_TIMEOUT = 120.0
 
@@ -121,7 +123,8 @@ class Knit:
               files: Iterable[str] | None = None, env: str | None = None,
               envvars: Mapping[str, str] | None = None, app_name: str = "knit", queue: str = "default",
               checks: bool = True, max_restarts: int = 0, detached: bool = False,
-              tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0) -> str:
+              tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0,
+              names: Iterable[str] | None = None, finish_with: Iterable[str] | None = None) -> str:
         """Run ``cmd`` in ``num_containers`` YARN containers; return the application id.
 
         Parameters
@@ -158,6 +161,12 @@ class Knit:
             With ``keep_alive``: end the application (FAILED, "abandoned") after this many seconds with no
             container alive and no call from a client, so one whose client died without killing it does not
             linger; 0 (default) means never. A client that polls (e.g. :meth:`get_containers`) keeps it.
+        names : list of str, optional
+            One name per container (a letter, then letters, digits, ``.``, ``_``, ``-``): each container finds
+            its own in ``$KNIT_CONTAINER_NAME`` and :meth:`get_containers` lists it.
+        finish_with : list of str, optional
+            Names of containers whose end ends the application with their outcome (SUCCEEDED if such a container
+            exits 0, else FAILED with its diagnostics), whatever else runs: a driver, a service's scheduler.
 
         Returns
         -------
@@ -179,7 +188,8 @@ class Knit:
             envvars=dict(envvars) if isinstance(envvars, Mapping) else ({} if envvars is None else envvars),
             staging=Staging(deps_dir=self.deps_dir, replication=self.replication_factor,
                             upload_always=self.upload_always),
-            detached=detached, keep_alive=keep_alive, idle_timeout=idle_timeout, conf=self.conf.overrides())
+            detached=detached, keep_alive=keep_alive, idle_timeout=idle_timeout, conf=self.conf.overrides(),
+            names=_listed(names, "names"), finish_with=_listed(finish_with, "finish_with"))
         spec.validate()  # cheap checks first, before any file is zipped or inspected
         spec.files = self._prepare_files(files)
         spec.env = self._prepare_env(env)
@@ -292,21 +302,32 @@ class Knit:
 
     # -- containers ---------------------------------------------------------------------------------------
 
-    def add_containers(self, num_containers: int = 1, virtual_cores: int = 1, memory: int = 128) -> list:
+    def add_containers(self, num_containers: int = 1, virtual_cores: int = 1, memory: int = 128,
+                       names: Iterable[str] | None = None) -> list:
         """Request more containers running the same command; return the AM's request ids.
+
+        With ``names`` (one per container; ``num_containers`` is then their number), each container is told
+        its name (``$KNIT_CONTAINER_NAME``); a name may not be that of a container still requested or running.
 
         Raises
         ------
         SpecError
-            Non-integer or non-positive arguments.
+            Non-integer or non-positive arguments, or bad names.
         """
-        n = check_int(num_containers, "containers.count")
         vcores = check_int(virtual_cores, "containers.vcores")
         mb = check_int(memory, "containers.memory")
+        if names is not None:
+            listed = check_names(_listed(names, "names"), "names")
+            if not listed:
+                raise SpecError("names must name at least one container")
+            return json.loads(self._call_master("addNamedContainers", json.dumps(listed), vcores, mb))
+        n = check_int(num_containers, "containers.count")
         return json.loads(self._call_master("addContainers", n, vcores, mb))
 
     def remove_containers(self, container_id: str | Iterable[str]) -> None:
         """Stop and release one container (or several); the application keeps running, even with none.
+
+        Each is a container id, or the name of a container still requested or running.
 
         Raises
         ------
@@ -314,10 +335,12 @@ class Knit:
             If a container is not part of this application.
         """
         ids = [container_id] if isinstance(container_id, str) else list(container_id)
-        known = self.get_container_statuses()
+        containers = self.get_containers()
+        known = {c["id"] for c in containers} | {c.get("name") for c in containers
+                                                 if c.get("name") and c["state"] not in ENDED_CONTAINER}
         unknown = [c for c in ids if c not in known]
         if unknown:
-            raise KnitException(f"{unknown} are not containers of {self.app_id} (it has {sorted(known)})")
+            raise KnitException(f"{unknown} are not containers of {self.app_id} (it has {sorted(map(str, known))})")
         for cid in ids:
             if not self._call_master("removeContainer", cid):
                 raise KnitException(f"the ApplicationMaster of {self.app_id} could not remove {cid}")
@@ -333,6 +356,22 @@ class Knit:
             ``restarts``, ``start_time``, ``finish_time``, ``request_id``.
         """
         return json.loads(self._call_master("containers"))
+
+    # -- the application's key-value store ------------------------------------------------------------------
+
+    def set_key(self, key: str, value: str | None) -> None:
+        """Set ``key`` in the ApplicationMaster's key-value store (``None`` removes it).
+
+        How an application's parts find each other: its containers read and write the same store over the AM's
+        HTTP server (signed with the token the AM gives them). Values live as long as the AM.
+        """
+        if value is not None and not isinstance(value, str):
+            raise SpecError(f"the value of {key!r} must be a string; got {value!r}")
+        self._call_master("setKey", key, value)
+
+    def get_key(self, key: str) -> str | None:
+        """The value of ``key`` in the ApplicationMaster's key-value store, or ``None``."""
+        return self._call_master("getKey", key)
 
     def get_container_statuses(self) -> dict[str, str]:
         """``{container_id: state}`` for every container of the application."""
@@ -466,3 +505,12 @@ class Knit:
 
 
 atexit.register(Knit._cleanup)
+
+
+def _listed(values: Iterable[str] | None, keyword: str) -> list[str]:
+    """``values`` as a list (``None``: empty); a lone string is an error, not a list of characters."""
+    if values is None:
+        return []
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise SpecError(f"{keyword} must be a list of container names; got {values!r}")
+    return list(values)

@@ -352,12 +352,14 @@ def call_java(method: Callable, *args: Any) -> Any:
     except Py4JJavaError as e:
         java_class = e.java_exception.getClass().getName()
         message = e.java_exception.getMessage() or java_class
-        error = _classify(e.java_exception)
-        if error is not None:
-            raise error(message) from None
-        raise YARNError(f"{java_class}: {message}") from None
+        error = _classify(e.java_exception) or YARNError
+        if error is YARNError:
+            message = f"{java_class}: {message}"
     except Py4JNetworkError as e:
         raise GatewayError(f"lost the connection to the Knit JVM: {e}") from e
+    # Raised outside the handler so that no __context__ keeps the Java exception's proxies alive: freed later
+    # (by the cycle collector, at exit after the JVM has gone) py4j logs a failed release for each.
+    raise error(message)
 
 
 # -- the one client per process -----------------------------------------------------------------------------

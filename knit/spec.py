@@ -21,6 +21,7 @@ FILE_TYPES = ("FILE", "ARCHIVE")
 # Spec fields -> the user-facing keyword that sets them (Knit.start / Knit()), so errors say what to change.
 _KEYWORDS = {
     "containers.count": "num_containers",
+    "containers.names": "names",
     "containers.memory": "memory",
     "containers.vcores": "virtual_cores",
     "command": "cmd",
@@ -33,6 +34,8 @@ _KEYWORDS = {
     "conf": "pars",
 }
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: A container name (``KNIT_CONTAINER_NAME``): starts with a letter, so it is never taken for a request id.
+CONTAINER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,63}$")
 
 
 def _label(path: str) -> str:
@@ -90,6 +93,24 @@ def _check_str_map(value: Any, path: str, env_names: bool = False) -> dict[str, 
         if "\0" in v:
             raise SpecError(f"{_label(path)}: the value of {k!r} contains a NUL character")
     return dict(value)
+
+
+def check_names(names: Any, path: str) -> list[str]:
+    """``names`` as a list of distinct container names.
+
+    Raises
+    ------
+    SpecError
+        If it is not a list of strings matching :data:`CONTAINER_NAME`, or has a name twice.
+    """
+    if isinstance(names, (str, bytes)) or not isinstance(names, (list, tuple)):
+        raise _fail(path, "must be a list of container names", names)
+    for n in names:
+        if not isinstance(n, str) or not CONTAINER_NAME.match(n):
+            raise _fail(path, "must hold names of a letter then up to 63 letters, digits, '.', '_' or '-'", n)
+    if len(set(names)) != len(names):
+        raise _fail(path, "must not name a container twice", names)
+    return list(names)
 
 
 def _check_link_name(name: Any, path: str) -> str:
@@ -264,11 +285,13 @@ class AppSpec:
     keep_alive: bool = False
     idle_timeout: int = 0
     conf: dict[str, str] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)
+    finish_with: list[str] = field(default_factory=list)
     version: int = SPEC_VERSION
 
     _FIELDS = {"version", "name", "queue", "tags", "application_type", "max_attempts", "master", "command",
                "containers", "max_restarts", "lang", "envvars", "files", "env", "staging", "detached", "keep_alive",
-               "idle_timeout", "conf"}
+               "idle_timeout", "conf", "finish_with"}
 
     # -- validation ---------------------------------------------------------------------------------------
 
@@ -306,6 +329,10 @@ class AppSpec:
         _check_bool(self.detached, "detached")
         _check_bool(self.keep_alive, "keep_alive")
         check_int(self.idle_timeout, "idle_timeout", minimum=0)
+        check_names(self.names, "containers.names")
+        if self.names and len(self.names) != self.num_containers:
+            raise _fail("containers.names", f"must name all {self.num_containers} containers", self.names)
+        check_names(self.finish_with, "finish_with")
         if not isinstance(self.staging, Staging):
             raise _fail("staging", "must be a Staging", self.staging)
         self.staging.validate()
@@ -344,7 +371,8 @@ class AppSpec:
             "max_attempts": int(self.max_attempts),
             "master": self.master.to_dict(),
             "command": self.command,
-            "containers": {"count": int(self.num_containers), **self.resources.to_dict()},
+            "containers": {"count": int(self.num_containers), **self.resources.to_dict(),
+                           **({"names": list(self.names)} if self.names else {})},
             "max_restarts": int(self.max_restarts),
             "lang": self.lang,
             "envvars": dict(self.envvars),
@@ -355,6 +383,7 @@ class AppSpec:
             "keep_alive": self.keep_alive,
             "idle_timeout": int(self.idle_timeout),
             "conf": dict(self.conf),
+            **({"finish_with": list(self.finish_with)} if self.finish_with else {}),  # optional: left out when empty
         }
 
     def to_json(self) -> str:
@@ -366,7 +395,7 @@ class AppSpec:
         """Build from a dict of the contract's shape; unknown fields are a :class:`SpecError`."""
         _only_keys(data, cls._FIELDS, "spec")
         containers = dict(data.get("containers") or {})
-        _only_keys(containers, {"count", "memory", "vcores"}, "containers")
+        _only_keys(containers, {"count", "memory", "vcores", "names"}, "containers")
         master = data.get("master") or {}
         _only_keys(master, {"memory", "vcores"}, "master")
         staging = data.get("staging") or {}
@@ -377,10 +406,11 @@ class AppSpec:
         env = data.get("env")
         kwargs = {k: data[k] for k in ("version", "name", "queue", "tags", "application_type", "max_attempts",
                                        "command", "max_restarts", "lang", "envvars", "detached", "keep_alive",
-                                       "idle_timeout", "conf")
+                                       "idle_timeout", "conf", "finish_with")
                   if k in data}
         return cls(
             num_containers=containers.pop("count", 1),
+            names=containers.pop("names", None) or [],
             resources=Resources(**containers),
             master=Resources(**master),
             files=[FileSpec.from_dict(f, f"files[{i}]") for i, f in enumerate(files)],

@@ -49,6 +49,12 @@ public final class ApplicationSpec {
    */
   @SerializedName("idle_timeout")
   public int idleTimeout = 0;
+  /**
+   * Names of containers whose end ends the application, with their outcome: SUCCEEDED if such a container exits
+   * 0, else FAILED with its diagnostics (a service's scheduler, a driver script).
+   */
+  @SerializedName("finish_with")
+  public List<String> finishWith = new ArrayList<>();
   public Map<String, String> conf = new LinkedHashMap<>();
 
   /** Parses a spec; fields left out take their defaults. Does not validate. */
@@ -84,6 +90,8 @@ public final class ApplicationSpec {
     if (files == null) files = new ArrayList<>();
     if (staging == null) staging = new Staging();
     if (conf == null) conf = new LinkedHashMap<>();
+    if (finishWith == null) finishWith = new ArrayList<>();
+    if (containers.names == null) containers.names = new ArrayList<>();
   }
 
   /**
@@ -114,6 +122,11 @@ public final class ApplicationSpec {
     }
     master.validate("master", false);
     containers.validate("containers", true);
+    for (String n : finishWith) {
+      if (n == null || !Resources.NAME.matcher(n).matches()) {
+        throw new SpecException("finish_with: '" + n + "' is not a container name");
+      }
+    }
     for (String tag : tags) {
       requireText(tag, "tags[]");
     }
