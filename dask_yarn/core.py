@@ -384,6 +384,8 @@ class DaskYARNCluster(SpecCluster):
         except KnitException as e:
             logger.warning("checking YARN application %s failed: %s", self.app_id, e)
             return
+        except RuntimeError:  # "cannot schedule new futures after shutdown": this process is exiting
+            return
         latest = {c["name"]: c for c in containers if c.get("name")}  # the AM lists oldest first
         for name, job in list(self.workers.items()):
             c = latest.get(name)

@@ -312,6 +312,8 @@ def add_app_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentP
 
 COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [add_app_commands,
                                                                                        add_cluster_commands]
+from dask_yarn.cli import add_dask_commands  # noqa: E402  (here: it imports this module's helpers)
+COMMANDS.append(add_dask_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ One client JVM serves every :class:`~knit.core.Knit` of the process (:func:`clie
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import logging
 import os
@@ -392,6 +393,9 @@ def shutdown_client() -> None:
     global _client
     with _lock:
         if _client is not None:
+            # Proxies of Java objects caught in reference cycles (Py4J errors' tracebacks) release themselves
+            # when collected; collected after the JVM has gone, py4j logs a connection error for each.
+            gc.collect()
             _client.close()
             _client = None
 
