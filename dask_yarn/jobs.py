@@ -123,6 +123,8 @@ class YARNWorker(ProcessInterface):
         vcores of the container (= worker threads).
     memory_limit : int
         Bytes of the container (the worker's Dask memory limit is ``yarn.worker.memory-fraction`` of it).
+    security : distributed.Security, optional
+        For the call that retires the worker (the scheduler's TLS, when it has some).
     adopted : bool
         The container exists already (a cluster attached with ``from_application_id``).
     """
