@@ -493,22 +493,6 @@ def test_pip_failure_raises_pip_error_and_leaves_nothing(tmp_path):
     assert list(cache_dir.iterdir()) == []
 
 
-# ---------------------------------------------------------------------------------- progress
-
-def test_progress_quiet_unless_interactive(capsys, monkeypatch):
-    from knit import progress as kprogress
-    with kprogress.progress(10 * kprogress.MIN_BYTES_FOR_BAR, "zipping x") as update:
-        update(5)  # stderr is captured, not a terminal: nothing drawn
-    assert capsys.readouterr().err == ""
-    monkeypatch.setitem(sys.modules, "tqdm", None)  # no tqdm: the plain bar
-    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
-    with kprogress.progress(100, "zipping x", force=True) as update:
-        update(50)
-        update(50)
-    err = capsys.readouterr().err
-    assert "zipping x" in err and "100.0%" in err
-
-
 def test_dask_scripts_restored_as_relocatable_python(tmp_path):
     """`$PYTHON_BIN $CONDA_PREFIX/bin/dask-worker` (knit's documented command) works with today's distributed."""
     prefix = tmp_path / "env"
