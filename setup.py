@@ -105,6 +105,10 @@ def _ensure_jars(cmd: Command) -> None:
 class BuildPy(build_py):
     def run(self) -> None:
         _ensure_jars(self)
+        # A checkout's build/ outlives the sources: a module removed or moved since the last build would
+        # still be copied into the wheel. Start from the sources alone.
+        for package in ("knit", "dask_yarn"):
+            shutil.rmtree(os.path.join(self.build_lib, package), ignore_errors=True)
         super().run()
 
 
