@@ -122,6 +122,7 @@ class Sdist(sdist):
 
 VERSION = pom_version()
 write_version_file(VERSION)
+os.makedirs(JAVA_DIR, exist_ok=True)  # a fresh clone has no knit/java yet: build_jar fills it
 
 setup(
     version=VERSION,
