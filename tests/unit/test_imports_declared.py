@@ -52,10 +52,10 @@ def _normalize(name: str) -> str:
 def _declared() -> dict[str, set[str]]:
     """Distribution -> the extras that declare it ("" for the base dependencies)."""
     declared: dict[str, set[str]] = {}
+    all_extras = importlib.metadata.metadata("knit").get_all("Provides-Extra") or []
     for line in importlib.metadata.requires("knit") or []:
         req = Requirement(line)
-        extras = {e for e in ("dask", "kerberos", "progress", "test")
-                  if req.marker is not None and req.marker.evaluate({"extra": e})}
+        extras = {e for e in all_extras if req.marker is not None and req.marker.evaluate({"extra": e})}
         if req.marker is None or req.marker.evaluate({"extra": ""}):
             extras.add("")
         declared.setdefault(_normalize(req.name), set()).update(extras)
