@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 # The exceptions live in knit.exceptions; re-exported here for `from knit.checks import ...`.
 from .exceptions import InsufficientResources, PreflightError, QueueError, ResourceLimitError  # noqa: F401
+from .states import NodeState, QueueState
 
 if TYPE_CHECKING:
     from .yarn_api import YARNAPI
@@ -83,7 +84,7 @@ def check_queue(info: Mapping[str, Any], queue: str) -> Mapping[str, Any]:
         raise QueueError(f"queue {queue!r} is a parent queue; applications go to leaf queues "
                          f"such as {', '.join(kids[:5])} (queue=)")
     state = q.get("state")
-    if state is not None and state != "RUNNING":
+    if state is not None and state != QueueState.RUNNING:
         raise QueueError(f"queue {queue!r} is {state}, not RUNNING: it accepts no applications")
     return q
 
@@ -206,7 +207,7 @@ def preflight(yarn_api: YARNAPI, queue: str, containers: int, memory: int, vcore
     info = yarn_api.scheduler()
     q = check_queue(info, queue)
     limits = scheduler_limits(info, q, getattr(yarn_api, "conf", None))
-    nodes = yarn_api.nodes(states="RUNNING")
+    nodes = yarn_api.nodes(states=NodeState.RUNNING)
     check_sizes(limits, nodes, memory, vcores, am_memory, am_vcores)
     metrics = yarn_api.cluster_metrics()
     check_free(metrics, limits, containers, memory, vcores, am_memory, am_vcores)

@@ -19,13 +19,13 @@ from typing import Any, Iterable, Mapping
 from . import checks, env as envs, gateway, logs as logs_, progress
 from .conf import HadoopConf
 from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
+from .shared import DEPS_DIR_NAME
 from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int
+from .states import APP_FINISHED, AppState
 from .yarn_api import YARNAPI
 
 logger = logging.getLogger(__name__)
 
-#: YARN application states after which nothing changes.
-TERMINAL_STATES = frozenset({"FINISHED", "FAILED", "KILLED"})
 #: Seconds to wait for a submitted application's ApplicationMaster to publish its gateway address.
 MASTER_TIMEOUT = 120.0
 
@@ -106,7 +106,7 @@ class Knit:
     @property
     def deps_dir(self) -> str:
         """Where shared dependencies (the knit JAR, environments, files) are kept in HDFS."""
-        return self.hdfs_home.rstrip("/") + "/.knitDeps"
+        return f"{self.hdfs_home.rstrip('/')}/{DEPS_DIR_NAME}"
 
     @property
     def yarn_api(self) -> YARNAPI:
@@ -169,7 +169,7 @@ class Knit:
         SpecError
             Bad input, before anything is uploaded or submitted.
         """
-        if self.app_id is not None and self.runtime_status() not in TERMINAL_STATES:
+        if self.app_id is not None and self.runtime_status() not in APP_FINISHED:
             raise KnitException(f"this Knit is already running {self.app_id}; kill() it first or create "
                                 "another Knit (any number can run in one process)")
         spec = AppSpec(
@@ -257,7 +257,7 @@ class Knit:
         last_error: Exception | None = None
         while True:
             state = self.status()
-            if state["state"] in TERMINAL_STATES:
+            if state["state"] in APP_FINISHED:
                 raise ApplicationFailed(f"{app_id} has ended ({state['state']}, final status "
                                         f"{state.get('final_status')}): {state.get('diagnostics', '')}")
             try:
@@ -279,7 +279,7 @@ class Knit:
         except GatewayError:
             self._close_master()
             report = self.status()
-            if report["state"] in TERMINAL_STATES:
+            if report["state"] in APP_FINISHED:
                 raise ApplicationFailed(f"{self.app_id} has ended ({report['state']}, final status "
                                         f"{report.get('final_status')})") from None
             raise
@@ -359,7 +359,7 @@ class Knit:
         deadline = None if timeout is None else time.monotonic() + timeout
         delay = 0.1
         while True:
-            if self.runtime_status() in TERMINAL_STATES:
+            if self.runtime_status() in APP_FINISHED:
                 self._close_master()
                 return True
             if deadline is not None and time.monotonic() >= deadline:
@@ -374,13 +374,13 @@ class Knit:
         ended or no application was started."""
         if self.app_id is None:
             return False
-        if self.runtime_status() in TERMINAL_STATES:
+        if self.runtime_status() in APP_FINISHED:
             self._close_master()
             return False
         self._close_master()
         gateway.client().call("kill", self.app_id, self._conf_json)
         self.wait_for_completion(timeout)
-        return self.runtime_status() == "KILLED"
+        return self.runtime_status() == AppState.KILLED
 
     # -- logs and environments (knit.logs / knit.env) ------------------------------------------------------
 
@@ -421,7 +421,7 @@ class Knit:
         except KnitException as e:
             logger.debug("no status for %s: %s", self.app_id, e)
             return "?", None
-        if state != "RUNNING":
+        if state != AppState.RUNNING:
             return state, None
         try:
             return state, self.get_containers()
@@ -459,7 +459,7 @@ class Knit:
             if k.app_id is None or k.detached or not gateway.client_running():
                 continue
             try:  # ask, don't wait: the RM finishes the kill on its own
-                if k.runtime_status() not in TERMINAL_STATES:
+                if k.runtime_status() not in APP_FINISHED:
                     gateway.client().call("kill", k.app_id, k._conf_json)
             except KnitException as e:
                 logger.warning("could not kill %s at exit: %s", k.app_id, e)

@@ -20,14 +20,10 @@ from dataclasses import dataclass
 from typing import Any, Callable, TextIO
 
 from .exceptions import ApplicationFailed, KnitException, YARNError
+from .states import AGGREGATION_SETTLED, APP_FINISHED, CONTAINER_LAUNCHED
 
 log = logging.getLogger(__name__)
 
-TERMINAL_STATES = frozenset({"FINISHED", "FAILED", "KILLED"})
-#: AM container states whose process was started, so a NodeManager holds its logs.
-LAUNCHED_STATES = frozenset({"RUNNING", "SUCCEEDED", "FAILED", "KILLED", "COMPLETE"})
-#: RM ``logAggregationStatus`` values after which the aggregated logs will not change.
-AGGREGATION_DONE = frozenset({"SUCCEEDED", "FAILED", "TIME_OUT", "DISABLED"})
 DEFAULT_FILES = ("stdout", "stderr")
 
 Logs = dict[str, dict[str, str]]
@@ -107,7 +103,7 @@ def live_targets(parts: LogParts) -> dict[str, str]:
     attempt's containers adds the AM's own container.
     """
     targets = {c["id"]: c["node_http_address"] for c in parts.containers()
-               if c.get("state") in LAUNCHED_STATES and c.get("node_http_address")}
+               if c.get("state") in CONTAINER_LAUNCHED and c.get("node_http_address")}
     for c in parts.rest.app_containers(parts.app_id):
         if c.get("node_http_address"):
             targets.setdefault(c["id"], c["node_http_address"])
@@ -141,7 +137,7 @@ def fetch_aggregated(parts: LogParts, container_id: str | None = None,
     delay = 0.2
     while True:
         status = _aggregation_status(parts.rest, parts.app_id) if parts.rest is not None else None
-        settled = status is None or status in AGGREGATION_DONE
+        settled = status is None or status in AGGREGATION_SETTLED
         logs = _normalize(json.loads(parts.aggregated(parts.app_id, container_id) or "{}"))
         if settled and (logs or status is not None):
             return logs
@@ -181,16 +177,12 @@ def fetch_logs(knit_or_parts: Any, container_id: str | None = None, timeout: flo
         every node, plus the AM's own); from the aggregated logs once it has ended.
     """
     parts = knit_or_parts if isinstance(knit_or_parts, LogParts) else parts_of(knit_or_parts)
-    if parts.state() not in TERMINAL_STATES:
+    if parts.state() not in APP_FINISHED:
         try:
             return fetch_live(parts, container_id)
         except ApplicationFailed:
             log.debug("%s ended while reading live logs; reading aggregated logs", parts.app_id)
     return fetch_aggregated(parts, container_id, timeout)
-
-
-#: The name :class:`knit.Knit` looks for.
-get_logs = fetch_logs
 
 
 def format_logs(logs: Logs) -> str:

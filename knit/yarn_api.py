@@ -17,13 +17,10 @@ import requests
 
 from .conf import HadoopConf
 from .exceptions import ApplicationNotFound, ConfigError, YARNError
+from .states import APP_FINISHED, APP_LIVE, AppState, NodeState
 
 logger = logging.getLogger(__name__)
 
-#: Application states in which an application still holds (or waits for) resources.
-LIVE_STATES = ("NEW", "NEW_SAVING", "SUBMITTED", "ACCEPTED", "RUNNING")
-FINISHED_STATES = ("FINISHED", "FAILED", "KILLED")
-APP_STATES = LIVE_STATES + FINISHED_STATES
 KNIT_APPLICATION_TYPE = "KNIT"
 
 _APP_ID = re.compile(r"^application_\d+_\d+$")
@@ -278,9 +275,9 @@ class YARNAPI:
             e.g. ``"KNIT"``.
         """
         st = [s.upper() for s in _as_list(states)]
-        bad = [s for s in st if s not in APP_STATES]
+        bad = [s for s in st if s not in AppState.__members__]
         if bad:
-            raise YARNError(f"unknown application state(s) {bad}; expected some of {list(APP_STATES)}")
+            raise YARNError(f"unknown application state(s) {bad}; expected some of {list(AppState.__members__)}")
         params = {"states": ",".join(st) or None, "user": user,
                   "applicationTypes": ",".join(_as_list(application_types)) or None}
         data = self._rm("GET", "cluster/apps", params)
@@ -334,7 +331,7 @@ class YARNAPI:
 
     def _containers_from_nodes(self, app_id: str) -> list[dict]:
         key = "_" + app_id.split("_", 1)[1] + "_"  # container_[e<epoch>_]<cluster>_<app>_<attempt>_<n>
-        return [c for n in self.nodes(states="RUNNING") for c in self.node_containers(n) if key in c["id"]]
+        return [c for n in self.nodes(states=NodeState.RUNNING) for c in self.node_containers(n) if key in c["id"]]
 
     def kill(self, app_id: str, wait: bool = True, timeout: float = 60.0) -> str:
         """Kill an application (``PUT .../apps/{id}/state``); returns its state (``KILLED`` unless it ended first).
@@ -342,10 +339,10 @@ class YARNAPI:
         With ``wait`` (default) polls until the application has left the live states, for at most ``timeout`` s.
         """
         check_app_id(app_id)
-        state = self._rm("PUT", f"cluster/apps/{app_id}/state", json={"state": "KILLED"})["state"]
+        state = self._rm("PUT", f"cluster/apps/{app_id}/state", json={"state": AppState.KILLED})["state"]
         deadline = time.monotonic() + timeout
         delay = 0.1
-        while wait and state not in FINISHED_STATES:
+        while wait and state not in APP_FINISHED:
             if time.monotonic() > deadline:
                 raise _error(f"{app_id} still {state} {timeout:g} s after it was asked to die")
             time.sleep(delay)
@@ -363,7 +360,7 @@ class YARNAPI:
         all_users : bool
             Every user's applications, not only ``self.user``'s (default False).
         """
-        apps = self.apps(states=LIVE_STATES, user=None if all_users else self.user,
+        apps = self.apps(states=APP_LIVE, user=None if all_users else self.user,
                          application_types=KNIT_APPLICATION_TYPE if knit_only else None)
         # filter again here: the RM's own filters are not applied by every version or gateway
         ids = [a["id"] for a in apps if (all_users or a.get("user") == self.user)
