@@ -16,7 +16,8 @@ import time
 import weakref
 from typing import Any, Iterable, Mapping
 
-from . import checks, env as envs, gateway, logs as logs_, progress
+from . import checks, env as envs, envbuild, gateway, logs as logs_, progress
+from .archives import archive_suffix
 from .conf import HadoopConf
 from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
 from .shared import DEPS_DIR_NAME
@@ -396,13 +397,13 @@ class Knit:
 
     @staticmethod
     def create_env(env_name: str, packages: Iterable[str] | None = None, **kwargs: Any) -> str:
-        """Build a zipped conda environment and return its path (see :func:`knit.env.create_env`)."""
-        return envs.create_env(env_name, packages=packages, **kwargs)
+        """Build a zipped conda environment and return its path (see :func:`knit.envbuild.create_env`)."""
+        return envbuild.create_env(env_name, packages=packages, **kwargs)
 
     def list_envs(self) -> list[dict]:
         """Environments already uploaded to ``<hdfs_home>/.knitDeps``: ``name, path, size, ...``."""
         entries = json.loads(gateway.client().call("listDir", self.deps_dir, self._conf_json))
-        return [e for e in entries if envs.archive_suffix(e["name"]) is not None]
+        return [e for e in entries if archive_suffix(e["name"]) is not None]
 
     # -- lifecycle and display ----------------------------------------------------------------------------
 

@@ -36,3 +36,16 @@ def test_no_thread_and_no_poll_when_nobody_watches(capsys):
     with progress.watch_uploads(poll, interval=0.01):  # stderr is captured: not interactive
         assert threading.active_count() == before
     assert capsys.readouterr().err == ""
+
+
+def test_progress_quiet_unless_interactive(capsys, monkeypatch):
+    with progress.progress(10 * progress.MIN_BYTES_FOR_BAR, "zipping x") as update:
+        update(5)  # stderr is captured, not a terminal: nothing drawn
+    assert capsys.readouterr().err == ""
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # no tqdm: the plain bar
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    with progress.progress(100, "zipping x", force=True) as update:
+        update(50)
+        update(50)
+    err = capsys.readouterr().err
+    assert "zipping x" in err and "100.0%" in err

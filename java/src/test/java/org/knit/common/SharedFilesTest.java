@@ -47,22 +47,17 @@ public class SharedFilesTest {
     assertEquals("no repeats in " + sub, sub.size(), new LinkedHashSet<>(sub).size());
   }
 
-  @Test
-  public void applicationStatesAreYarnsInItsOrder() {
-    assertEquals(names(YarnApplicationState.class), list("application", "states"));
-    assertSubset(list("application", "finished"), list("application", "states"));
+  /** The family's full list is the enum's names in its order, and its named subset lies within it. */
+  private static <E extends Enum<E>> void assertFamily(Class<E> cls, String family, String all, String subset) {
+    assertEquals(names(cls), list(family, all));
+    assertSubset(list(family, subset), list(family, all));
   }
 
   @Test
-  public void finalStatusesAreYarns() {
-    assertEquals(names(FinalApplicationStatus.class), list("final_status", "values"));
-    assertSubset(list("final_status", "failed"), list("final_status", "values"));
-  }
-
-  @Test
-  public void logAggregationStatusesAreYarns() {
-    assertEquals(names(LogAggregationStatus.class), list("log_aggregation", "values"));
-    assertSubset(list("log_aggregation", "settled"), list("log_aggregation", "values"));
+  public void yarnStatesAreYarnsInItsOrder() {
+    assertFamily(YarnApplicationState.class, "application", "states", "finished");
+    assertFamily(FinalApplicationStatus.class, "final_status", "values", "failed");
+    assertFamily(LogAggregationStatus.class, "log_aggregation", "values", "settled");
   }
 
   @Test
