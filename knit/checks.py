@@ -8,19 +8,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-# The exceptions live in knit.exceptions; re-exported here for `from knit.checks import ...`.
-from .exceptions import InsufficientResources, PreflightError, QueueError, ResourceLimitError  # noqa: F401
+from .exceptions import InsufficientResources, PreflightError, QueueError, ResourceLimitError
 from .states import NodeState, QueueState
 
-if TYPE_CHECKING:
-    from .yarn_api import YARNAPI
+# The exceptions live in knit.exceptions; importable from here too (`from knit.checks import QueueError`).
+__all__ = ["ClusterREST", "InsufficientResources", "Limits", "PreflightError", "QueueError", "ResourceLimitError",
+           "check_free", "check_queue", "check_sizes", "find_queue", "iter_queues", "preflight", "scheduler_limits"]
 
 logger = logging.getLogger(__name__)
 
 
+class ClusterREST(Protocol):
+    """What the checks ask the ResourceManager (:class:`knit.yarn_api.YARNAPI` is one); ``conf`` may be None."""
 
+    def scheduler(self) -> dict: ...
+
+    def nodes(self, states: Any = None) -> list[dict]: ...
+
+    def cluster_metrics(self) -> dict: ...
 
 
 
@@ -187,7 +194,7 @@ def check_free(metrics: Mapping[str, Any], limits: Limits, containers: int, memo
             "use fewer containers or vcores, or checks=False to queue anyway")
 
 
-def preflight(yarn_api: YARNAPI, queue: str, containers: int, memory: int, vcores: int,
+def preflight(yarn_api: ClusterREST, queue: str, containers: int, memory: int, vcores: int,
               am_memory: int, am_vcores: int) -> dict[str, Any]:
     """Check that YARN can run ``containers`` x (``memory`` MB, ``vcores``) plus the AM in ``queue``.
 
