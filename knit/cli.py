@@ -12,6 +12,7 @@ import time
 from typing import Any, Callable
 
 from .exceptions import ApplicationNotFound, ConfigError, KnitException, SpecError
+from .shared import DEPS_DIR_NAME
 from .states import APP_LIVE, FINAL_FAILED, AppState, FinalStatus
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -302,7 +303,7 @@ def add_app_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentP
     p = cmd("kill", _kill, "kill an application")
     p.add_argument("app", metavar="APP", help="application id")
 
-    cmd("envs", _envs, "environments already uploaded to your HDFS home (.knitDeps)")
+    cmd("envs", _envs, f"environments already uploaded to your HDFS home ({DEPS_DIR_NAME})")
 
 
 # ---- entry point -------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from .exceptions import ConfigError
-# Importable from here as before the split (`from knit.conf import find_conf_dir, parse_site_file`).
+# find_conf_dir and parse_site_file live in knit.hadoop_xml; importable from here too.
 from .hadoop_xml import HADOOP_DEFAULTS, HadoopProperties, find_conf_dir, login_user, parse_site_file
 
 __all__ = ["HadoopConf", "RMAddress", "Setting", "find_conf_dir", "parse_site_file"]

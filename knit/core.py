@@ -95,8 +95,6 @@ class Knit:
         self._master_lock = threading.Lock()
         self._instances.add(self)
 
-    # -- configuration (knit.conf when present) -----------------------------------------------------------
-
     def _qualify(self, path: str) -> str:
         """``/user/me`` -> ``hdfs://nn:port/user/me`` when ``fs.defaultFS`` is known."""
         default_fs = self.conf.default_fs
@@ -115,8 +113,6 @@ class Knit:
         if self._yarn_api is None:
             self._yarn_api = YARNAPI(conf=self.conf)
         return self._yarn_api
-
-    # -- starting -----------------------------------------------------------------------------------------
 
     def start(self, cmd: str, num_containers: int = 1, virtual_cores: int = 1, memory: int = 128,
               files: Iterable[str] | None = None, env: str | None = None,
@@ -198,7 +194,7 @@ class Knit:
 
     @staticmethod
     def _prepare_files(files: Iterable[str] | None) -> list[FileSpec]:
-        """Spec entries for ``files`` (:mod:`knit.env` zips directories and recognizes archives)."""
+        """Spec entries for ``files`` (:mod:`knit.env` checks each is readable and validates archives)."""
         if files is None:
             return []
         if isinstance(files, (str, bytes)) or not isinstance(files, Iterable):
@@ -215,8 +211,6 @@ class Knit:
         resources)? Raises before anything is uploaded (:mod:`knit.checks`)."""
         checks.preflight(self.yarn_api, spec.queue, spec.num_containers, spec.resources.memory,
                          spec.resources.vcores, spec.master.memory, spec.master.vcores)
-
-    # -- attaching ----------------------------------------------------------------------------------------
 
     @classmethod
     def connect(cls, app_id: str, **kwargs: Any) -> "Knit":
@@ -235,8 +229,6 @@ class Knit:
         k.app_id, k.detached = app_id, True
         k.status()  # raises ApplicationNotFound for an unknown id
         return k
-
-    # -- the ApplicationMaster ----------------------------------------------------------------------------
 
     def _require_app(self, what: str) -> str:
         if self.app_id is None:
@@ -291,8 +283,6 @@ class Knit:
                 self._master_gateway.close()
                 self._master_gateway = None
 
-    # -- containers ---------------------------------------------------------------------------------------
-
     def add_containers(self, num_containers: int = 1, virtual_cores: int = 1, memory: int = 128) -> list:
         """Request more containers running the same command; return the AM's request ids.
 
@@ -339,8 +329,6 @@ class Knit:
         """``{container_id: state}`` for every container of the application."""
         return {c["id"]: c["state"] for c in self.get_containers()}
 
-    # -- the application ----------------------------------------------------------------------------------
-
     def status(self) -> dict:
         """The ResourceManager's report: ``id``, ``state``, ``final_status``, ``diagnostics``, ... ."""
         app_id = self._require_app("get the status")
@@ -383,8 +371,6 @@ class Knit:
         self.wait_for_completion(timeout)
         return self.runtime_status() == AppState.KILLED
 
-    # -- logs and environments (knit.logs / knit.env) ------------------------------------------------------
-
     def logs(self, container_id: str | None = None) -> dict[str, dict[str, str]]:
         """``{container_id: {"stdout": ..., "stderr": ...}}``: live from the NodeManagers while the
         application runs, from the aggregated logs once it has ended (:mod:`knit.logs`)."""
@@ -397,15 +383,13 @@ class Knit:
 
     @staticmethod
     def create_env(env_name: str, packages: Iterable[str] | None = None, **kwargs: Any) -> str:
-        """Build a zipped conda environment and return its path (see :func:`knit.envbuild.create_env`)."""
+        """Build a zipped environment (conda tool, else pip); return its path (:func:`knit.envbuild.create_env`)."""
         return envbuild.create_env(env_name, packages=packages, **kwargs)
 
     def list_envs(self) -> list[dict]:
         """Environments already uploaded to ``<hdfs_home>/.knitDeps``: ``name, path, size, ...``."""
         entries = json.loads(gateway.client().call("listDir", self.deps_dir, self._conf_json))
         return [e for e in entries if archive_suffix(e["name"]) is not None]
-
-    # -- lifecycle and display ----------------------------------------------------------------------------
 
     def __enter__(self) -> "Knit":
         return self

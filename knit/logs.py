@@ -7,8 +7,8 @@ node; the AM's own container comes from the ResourceManager's list of the attemp
 the application ends they come from the aggregated logs (what ``yarn logs`` reads), through the client
 JVM's ``logs(appId, containerId, confJson)`` (ARCHITECTURE.md). Aggregation finishes a few seconds
 after the application: reading waits, with a deadline, for the RM's ``logAggregationStatus`` to
-settle. HTTP goes through :class:`knit.yarn_api.YARNAPI` (HA, HTTPS, SPNEGO, retries). No HTML is
-parsed anywhere.
+settle. HTTP goes through :class:`knit.yarn_api.YARNAPI` (its NodeManager calls are :mod:`knit.nodemanager`;
+HA, HTTPS, SPNEGO and retries are :mod:`knit.rest`). No HTML is parsed anywhere.
 """
 from __future__ import annotations
 
@@ -71,8 +71,6 @@ def parts_of(knit: Any) -> LogParts:
     )
 
 
-# ------------------------------------------------------------------------------------------ live
-
 def _status_code(e: YARNError) -> int | None:
     return getattr(e, "status_code", None)
 
@@ -123,8 +121,6 @@ def fetch_live(parts: LogParts, container_id: str | None = None) -> Logs:
     return {cid: container_logs_live(parts.rest, node, cid) for cid, node in sorted(targets.items())}
 
 
-# ------------------------------------------------------------------------------------------ aggregated
-
 def _aggregation_status(rest: Any, app_id: str) -> str | None:
     return rest.status(app_id).get("logAggregationStatus")
 
@@ -155,8 +151,6 @@ def fetch_aggregated(parts: LogParts, container_id: str | None = None,
 def _normalize(logs: dict) -> Logs:
     return {cid: {**{n: "" for n in DEFAULT_FILES}, **files} for cid, files in logs.items()}
 
-
-# ------------------------------------------------------------------------------------------ public
 
 def fetch_logs(knit_or_parts: Any, container_id: str | None = None, timeout: float = 60.0) -> Logs:
     """``{container_id: {"stdout": ..., "stderr": ..., <other log file>: ...}}`` for an application.
