@@ -21,14 +21,13 @@ logger = logging.getLogger(__name__)
 
 
 class ClusterREST(Protocol):
-    """What the checks ask the ResourceManager (:class:`knit.yarn_api.YARNAPI` is one); ``conf`` may be None."""
+    """What the checks ask the ResourceManager (:class:`knit.yarn_api.YARNAPI` is one), and its ``conf`` if any."""
 
     def scheduler(self) -> dict: ...
 
     def nodes(self, states: Any = None) -> list[dict]: ...
 
     def cluster_metrics(self) -> dict: ...
-
 
 
 @dataclass(frozen=True)

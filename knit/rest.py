@@ -7,7 +7,6 @@ is a :class:`~knit.exceptions.YARNError` that says so.
 """
 from __future__ import annotations
 
-import getpass
 import logging
 import os
 import re
@@ -20,6 +19,7 @@ import requests
 
 from .conf import HadoopConf
 from .exceptions import ApplicationNotFound, ConfigError, YARNError
+from .hadoop_xml import login_user
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,8 @@ _TITLE = re.compile(r"<title>\s*(.*?)\s*</title>", re.IGNORECASE | re.DOTALL)
 
 
 def yarn_error(message: str, response: requests.Response | None = None,
-           remote: Mapping[str, Any] | None = None, cls: type[YARNError] = YARNError) -> YARNError:
+               remote: Mapping[str, Any] | None = None, cls: type[YARNError] = YARNError) -> YARNError:
+    """A ``YARNError`` (or ``cls``) carrying the HTTP status and the RM's RemoteException, if any."""
     err = cls(message)
     err.status_code = None if response is None else response.status_code  # type: ignore[attr-defined]
     err.remote_exception = dict(remote) if remote else None  # type: ignore[attr-defined]
@@ -225,7 +226,7 @@ def _tls_error(url: str, e: Exception) -> YARNError:
 
 
 def _default_user() -> str:
-    return os.environ.get("HADOOP_USER_NAME") or getpass.getuser()
+    return os.environ.get("HADOOP_USER_NAME") or login_user()
 
 
 def _spnego_auth() -> Any:

@@ -1,8 +1,7 @@
-"""Zipping a directory for YARN: permissions kept, symlinks resolved, cached while the directory is unchanged.
+"""Zipping a directory for YARN: unix permissions kept, symlinks resolved, cached while the directory is unchanged.
 
-YARN unpacks an ARCHIVE resource with Java's zip code, which restores neither symlinks nor (beyond the exec
-bit Knit's launch script puts back) modes; so links are followed and stored as content, except in-tree directory
-links (a venv's ``lib64 -> lib``) that would store the tree twice.
+YARN's zip unpacking cannot restore symlinks, so links are followed and stored as content, except in-tree
+directory links (a venv's ``lib64 -> lib``) that would store the tree twice.
 """
 from __future__ import annotations
 

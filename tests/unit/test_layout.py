@@ -86,3 +86,16 @@ def test_the_cycle_check_finds_a_cycle_and_the_imports_it_reads(tmp_path):
     assert find_cycle({"a": {"b"}, "b": set()}) is None
     assert "knit.checks" in knit_imports(KNIT / "yarn_api.py")
     assert "knit.states" in knit_imports(KNIT / "checks.py")
+
+
+def test_public_names_stay_where_users_import_them():
+    from knit import envbuild, hadoop_xml
+    from knit.checks import InsufficientResources, QueueError, ResourceLimitError, preflight  # noqa: F401
+    from knit.conf import HadoopConf, find_conf_dir, parse_site_file
+    from knit.env import CondaCreator, CorruptArchiveError, create_env, prepare_env, prepare_files  # noqa: F401
+    from knit.yarn_api import YARNAPI
+
+    assert knit.CondaCreator is CondaCreator is envbuild.CondaCreator and create_env is envbuild.create_env
+    assert knit.YARNAPI is YARNAPI
+    assert (find_conf_dir, parse_site_file) == (hadoop_xml.find_conf_dir, hadoop_xml.parse_site_file)
+    assert issubclass(HadoopConf, hadoop_xml.HadoopProperties)
