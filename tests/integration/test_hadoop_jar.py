@@ -124,4 +124,5 @@ def test_help_documents_every_flag(hadoop_cluster, knit_jar):
     assert proc.returncode == 0
     for flag in ("--command", "--num-containers", "--memory", "--vcores", "--files", "--env", "--name", "--queue",
                  "--env-var", "--wait"):
-        assert flag in proc.stdout
+        # the flag itself, not a longer one that starts with it (`--env` in `--env-var`)
+        assert re.search(rf"(?<![\w-]){flag}(?![\w-])", proc.stdout), f"{flag} missing from:\n{proc.stdout}"

@@ -124,6 +124,7 @@ def test_every_application_call_on_a_live_app(api, rest_apps):
 
     assert api.kill(app_id) == "KILLED"
     assert api.state(app_id) == "KILLED"
+    assert [a["id"] for a in api.apps(states="KILLED", name=name)] == [app_id]  # the state filter finds it now
     attempts = api.app_attempts(app_id)  # the RM keeps attempts of finished applications
     assert [a["containerId"] for a in attempts] == [am["id"]]
 
