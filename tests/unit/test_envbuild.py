@@ -93,7 +93,10 @@ def test_pip_env_from_local_wheel(tmp_path):
     whl = make_wheel(tmp_path)
     cache_dir = tmp_path / "built"
     z = create_env("pipenv", ["python=3", str(whl)], tool="pip", cache_dir=cache_dir)
+    built = os.stat(z)
     assert create_env("pipenv", ["python=3", str(whl)], tool="pip", cache_dir=cache_dir) == z
+    # not built again: a build renames a new zip into place (new inode and mtime)
+    assert (os.stat(z).st_ino, os.stat(z).st_mtime_ns) == (built.st_ino, built.st_mtime_ns)
     with zipfile.ZipFile(z) as zf:
         names = zf.namelist()
         layout = layout_from_names(names)

@@ -29,12 +29,11 @@ def test_upload_bar_follows_the_polled_uploads(capsys, monkeypatch):
 
 
 def test_no_thread_and_no_poll_when_nobody_watches(capsys):
-    def poll():
-        raise AssertionError("polled although nothing may be drawn")
-
-    before = threading.active_count()
-    with progress.watch_uploads(poll, interval=0.01):  # stderr is captured: not interactive
-        assert threading.active_count() == before
+    polls = []
+    with progress.watch_uploads(lambda: polls.append(1) or [], interval=0.01):  # stderr captured: not interactive
+        watchers = [t for t in threading.enumerate() if t.name == "knit-upload-progress"]
+        threading.Event().wait(0.3)  # 30 intervals: a watcher, had one started, would have polled by now
+    assert watchers == [] and polls == []
     assert capsys.readouterr().err == ""
 
 

@@ -2,7 +2,7 @@
 
 What a *ResourceManager* answers is tested against the real one in tests/integration/test_yarn_api.py; here the
 local HTTP servers play what sits in front of or instead of an RM: a proxy's error page, a peer that never
-answers, a service that errs.
+answers, a service that errs, and the standby half of an RM HA pair.
 """
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "conf"
 class Server:
     """A loopback HTTP server answering every request with one canned response; counts requests."""
 
-    def __init__(self, status: int, body: bytes, ctype: str, delay: float = 0.0):
+    def __init__(self, status: int, body: bytes, ctype: str, delay: float = 0.0,
+                 headers: dict[str, str] | None = None):
         self.requests = 0
         outer = self
 
@@ -37,6 +38,8 @@ class Server:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -130,12 +133,13 @@ def test_remote_exception_message_is_carried_and_answers_are_not_retried(server)
 
 
 def test_timeout_raises_within_the_deadline_and_is_not_retried(server):
-    s = server(200, b"{}", "application/json", delay=3.0)
+    s = server(200, b"{}", "application/json", delay=30.0)
     y = YARNAPI(rm=f"http://{s.address}", timeout=0.5, retries=3)
     t0 = time.monotonic()
     with pytest.raises(YARNError, match="no answer within 0.5 s"):
         y.cluster_metrics()
-    assert time.monotonic() - t0 < 2.5
+    # a deadline, not a speed: far below the 30 s the server takes, with room for a loaded machine
+    assert time.monotonic() - t0 < 15
     assert s.requests == 1
 
 
@@ -151,3 +155,46 @@ def test_connection_errors_are_retried_then_name_every_address_and_their_source(
     msg = str(e.value)
     assert f"127.0.0.1:{p1}: Connection refused" in msg and f"127.0.0.1:{p2}: Connection refused" in msg
     assert "webapp.address.a (pars)" in msg
+
+
+# RM HA: two local servers play an HA pair: a standby RM's two documented answers (a redirect to the active RM,
+# or a plain-text "This is standby RM" page when it cannot redirect) and an active RM's JSON. What the real RM
+# answers is in tests/integration/test_yarn_api.py; a real standby RM comes with the local cluster's RM HA pair.
+
+ACTIVE_INFO = b'{"clusterInfo": {"state": "STARTED", "haState": "ACTIVE"}}'
+
+
+def ha_pair(standby: Server, active: Server, **kwargs) -> YARNAPI:
+    return YARNAPI(**kwargs, conf=HadoopConf(pars={"yarn.resourcemanager.ha.enabled": "true",
+                                         "yarn.resourcemanager.ha.rm-ids": "rm1,rm2",
+                                         "yarn.resourcemanager.webapp.address.rm1": standby.address,
+                                         "yarn.resourcemanager.webapp.address.rm2": active.address},
+                                   autodetect=False, environ={}))
+
+
+def test_a_standby_rm_that_cannot_redirect_is_passed_over_once(server):
+    active = server(200, ACTIVE_INFO, "application/json")
+    standby = server(200, f"This is standby RM. The redirect url is: http://{active.address}/ws/v1/cluster/info"
+                     .encode(), "text/plain;charset=utf-8")
+    api = ha_pair(standby, active)
+    assert api.cluster_info()["haState"] == "ACTIVE"
+    assert api.url == f"http://{active.address}/ws/v1/"
+    api.cluster_info()  # sticks to the active RM: the standby is not asked again
+    assert (standby.requests, active.requests) == (1, 2)
+
+
+def test_a_standby_rm_redirect_is_followed_and_the_active_rm_remembered(server):
+    active = server(200, ACTIVE_INFO, "application/json")
+    standby = server(307, b"", "text/plain", headers={"Location": f"http://{active.address}/ws/v1/cluster/info"})
+    api = ha_pair(standby, active)
+    assert api.cluster_info()["haState"] == "ACTIVE"
+    assert api.url == f"http://{active.address}/ws/v1/"
+    api.cluster_info()
+    assert (standby.requests, active.requests) == (1, 2)
+
+
+def test_only_standby_rms_is_an_error_naming_each(server):
+    standby = server(200, b"This is standby RM.", "text/plain")
+    other = server(200, b"This is standby RM.", "text/plain")
+    with pytest.raises(YARNError, match=f"{standby.address}: standby ResourceManager.*{other.address}: standby"):
+        ha_pair(standby, other, retries=0).cluster_info()
