@@ -47,8 +47,13 @@ def write_version_file(version: str) -> None:
 
 
 def _java_inputs() -> list[str]:
-    sources = glob.glob(os.path.join(HERE, "java", "**", "*"), recursive=True)
-    return [POM] + [p for p in sources if os.path.isfile(p)]
+    """What the JARs are built from: the pom, java/, and the resource directories the pom names
+    (knit/shared: the facts Python and Java share)."""
+    ns = {"m": "http://maven.apache.org/POM/4.0.0"}
+    dirs = ["java"] + [d.text.strip() for d in ET.parse(POM).getroot().findall(
+        "m:build/m:resources/m:resource/m:directory", ns)]
+    sources = [p for d in dirs for p in glob.glob(os.path.join(HERE, d, "**", "*"), recursive=True)]
+    return [POM] + [p for p in sources if os.path.isfile(p) and "__pycache__" not in p]
 
 
 def jars_up_to_date() -> bool:
@@ -128,7 +133,7 @@ setup(
     version=VERSION,
     # knit.java holds data only (the JARs and the pom), listed as a package so setuptools ships it as such.
     packages=find_packages(include=["knit", "knit.*", "dask_yarn", "dask_yarn.*"]) + ["knit.java"],
-    package_data={"knit": ["py.typed"], "knit.java": ["*.jar", "pom.xml"],
+    package_data={"knit": ["py.typed"], "knit.java": ["*.jar", "pom.xml"], "knit.shared": ["*.json", "*.txt"],
                   "dask_yarn": ["*.yaml", "py.typed"]},
     include_package_data=False,
     cmdclass={"build_jar": BuildJar, "build_py": BuildPy, "sdist": Sdist},

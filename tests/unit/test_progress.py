@@ -115,6 +115,15 @@ def test_quiet_draws_nothing_and_starts_no_thread(capsys):
     assert "building" in capsys.readouterr().err
 
 
+def test_no_thread_and_no_poll_when_nobody_watches(capsys):
+    polls = []
+    with progress.watch_uploads(lambda: polls.append(1) or [], interval=0.01):  # stderr captured: not interactive
+        watchers = [t for t in threading.enumerate() if t.name == "knit-upload-progress"]
+        threading.Event().wait(0.3)  # 30 intervals: a watcher, had one started, would have polled by now
+    assert watchers == [] and polls == []
+    assert capsys.readouterr().err == ""
+
+
 # ------------------------------------------------------------------------------------------------- terminal
 
 def _read_all(fd: int) -> str:
