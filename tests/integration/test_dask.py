@@ -392,6 +392,28 @@ def test_from_application_id_computes_scales_and_closes(remote, hadoop_cluster):
     wait_until(lambda: not _app_containers_on_nodes(hadoop_cluster, app_id), 60, "no container of the app left")
 
 
+def test_an_abandoned_remote_cluster_ends_after_its_idle_timeout(worker_env, hadoop_cluster):
+    """No client, no task, no cluster object calling the AM: the scheduler's container closes it."""
+    proc = _python("""
+        import json, sys, time, dask
+        from dask_yarn import DaskYARNCluster
+        with dask.config.set({"yarn.scheduler.memory": "512 MiB"}):
+            cluster = DaskYARNCluster(env=sys.argv[1], deploy_mode="remote", idle_timeout="15s")
+        print(json.dumps({"app_id": cluster.app_id}), flush=True)
+        time.sleep(600)
+        """, worker_env)
+    try:
+        app_id = _first_json_line(proc)["app_id"]
+    finally:
+        proc.kill()
+        proc.wait()
+    killed_at = time.time()
+    app = wait_until(lambda: (lambda a: a if a["state"] in ENDED else None)(rm_app(hadoop_cluster, app_id)), 180,
+                     f"{app_id} to end once idle")
+    assert app["finalStatus"] == "SUCCEEDED" and "dask-scheduler" in app["diagnostics"]
+    assert app["finishedTime"] / 1000 - killed_at >= 15  # not before its idle timeout
+
+
 # -- knit dask submit ----------------------------------------------------------------------------------------
 
 _SCRIPT = """
