@@ -460,6 +460,32 @@ def test_submit_failure_fails_the_application_with_the_traceback(tmp_path, worke
     assert rm_app(hadoop_cluster, report["id"])["finalStatus"] == "FAILED"
 
 
+def _knit(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "knit.cli", *args], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": REPO})
+
+
+def test_knit_dask_status_logs_and_kill(tmp_path, worker_env, hadoop_cluster):
+    script = tmp_path / "forever.py"
+    script.write_text("from dask.distributed import Client\nimport time\nc = Client()\nprint('connected', "
+                      "flush=True)\ntime.sleep(600)\n")
+    sub = _knit("dask", "submit", "--json", "--env", worker_env, "--workers", "1", "--worker-memory", "256 MiB",
+                "--scheduler-memory", "512 MiB", str(script))
+    assert sub.returncode == 0, sub.stderr[-3000:]
+    app_id = json.loads(sub.stdout)["app_id"]
+    try:
+        status = json.loads(_knit("dask", "status", "--json", app_id).stdout)
+        assert status["state"] == "RUNNING" and status["scheduler_address"].startswith("tcp://")
+        assert {"dask-scheduler", "dask-driver", "dask-worker-0"} <= set(status["containers"])
+        wait_until(lambda: "connected" in _knit("dask", "logs", app_id).stdout, 120, "the script's output in logs")
+        killed = _knit("dask", "kill", "--json", app_id)
+        assert killed.returncode == 0 and json.loads(killed.stdout)["state"] == "KILLED"
+    finally:
+        if rm_app(hadoop_cluster, app_id)["state"] not in ENDED:
+            _knit("kill", app_id)
+    assert _knit("dask", "status", app_id).returncode == 1  # KILLED
+
+
 # -- a dask-yarn config file ---------------------------------------------------------------------------------
 
 def test_dask_yarn_style_config_file_is_honoured(tmp_path, worker_env):
