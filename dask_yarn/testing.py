@@ -1,13 +1,12 @@
 """A worker environment for tests and benchmarks on a local cluster.
 
-:func:`local_worker_env` makes a venv holding this process's versions of dask,
-distributed, numpy and bokeh (the dashboard of a remote scheduler), packs it flat into a ``.tar.gz`` (which keeps unix permissions and
-symlinks everywhere) and caches it under a directory keyed by those versions, so a second
-run reuses it. A venv links to the Python it was made from, so the archive runs on nodes
-that have that interpreter at the same path: true of the local cluster (same machine), not
-of a real cluster (use conda-pack or ``Knit.create_env`` there). Workers run as
-``$PYTHON_BIN -m ...``, so the venv's scripts (whose shebangs name the build path) are not
-needed and nothing is rewritten (as venv-pack would).
+:func:`local_worker_env` makes a venv holding this process's versions of dask, distributed, numpy and bokeh (the
+dashboard of a remote scheduler), packs it flat into a ``.tar.gz`` (which keeps unix permissions and symlinks
+everywhere) and caches it under a directory keyed by those versions, so a second run reuses it. A venv links to
+the Python it was made from, so the archive runs on nodes that have that interpreter at the same path: true of
+the local cluster (same machine), not of a real cluster (use conda-pack or ``Knit.create_env`` there). Containers
+run ``$PYTHON_BIN _knit_dask.py`` and ``$PYTHON_BIN -m ...``, so the venv's scripts (whose shebangs name the
+build path) are not needed and nothing is rewritten (as venv-pack would).
 """
 from __future__ import annotations
 
