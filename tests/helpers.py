@@ -17,8 +17,10 @@ from typing import Any, Callable, Iterator
 import pytest
 import requests
 
+from knit.states import APP_FINISHED
+
 #: YARN application states after which nothing runs any more.
-TERMINAL = {"FINISHED", "FAILED", "KILLED"}
+TERMINAL = APP_FINISHED
 
 #: Every application started through :func:`app` in this test run (for end-of-module checks).
 STARTED: list[str] = []

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from knit.yarn_api import FINISHED_STATES, YARNAPI
+from knit.states import APP_FINISHED
+from knit.yarn_api import YARNAPI
 from helpers import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,7 +45,7 @@ def cleanup(api):
     ids: list[str] = []
     yield ids
     for app_id in ids:
-        if api.state(app_id) not in FINISHED_STATES:
+        if api.state(app_id) not in APP_FINISHED:
             api.kill(app_id)
 
 

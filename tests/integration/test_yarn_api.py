@@ -16,7 +16,8 @@ import requests
 from knit.checks import InsufficientResources, QueueError, ResourceLimitError, preflight
 from knit.conf import HadoopConf
 from knit.exceptions import ApplicationNotFound
-from knit.yarn_api import FINISHED_STATES, YARNAPI
+from knit.states import APP_FINISHED
+from knit.yarn_api import YARNAPI
 from helpers import wait_until
 
 FIXTURES = Path(__file__).parent.parent / "unit" / "fixtures" / "conf"
@@ -51,7 +52,7 @@ def rest_apps(hadoop_cluster):
     yield submit
     api = YARNAPI(rm=hadoop_cluster.rm_web_address)
     for app_id in submitted:
-        if api.state(app_id) not in FINISHED_STATES:
+        if api.state(app_id) not in APP_FINISHED:
             api.kill(app_id)
 
 
