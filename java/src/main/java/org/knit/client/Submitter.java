@@ -41,7 +41,7 @@ import org.apache.hadoop.yarn.client.api.YarnClientApplication;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.exceptions.YarnException;
 import org.knit.spec.ApplicationSpec;
-import org.knit.spec.FileResource;
+import org.knit.spec.Localized;
 import org.knit.spec.SpecException;
 
 /**
@@ -84,7 +84,7 @@ final class Submitter {
     Path depsDir = spec.staging.depsDir == null
         ? new Path(fs.getHomeDirectory(), Knit.DEPS_DIR) : fs.makeQualified(new Path(spec.staging.depsDir));
     Stager stager = new Stager(conf, depsDir, spec.staging.replication, spec.staging.uploadAlways);
-    List<FileResource> resources = spec.resources();
+    List<Localized> resources = spec.resources();
     stager.check(resources);
 
     YarnClientApplication app = newApplication();
