@@ -279,11 +279,17 @@ class AppSpec(_Doc):
         SpecError
             If ``text`` is not JSON or the schema refuses it (unknown fields included).
         """
+        if not isinstance(text, str) or not text.strip():
+            raise SpecError("the application spec is empty")
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
+            data = json.loads(text, parse_constant=_not_json)
+        except ValueError as e:
             raise SpecError(f"spec is not valid JSON: {e}") from e
         return cls.from_dict(data)
+
+
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")  # json.loads reads NaN and Infinity; JSON (and Gson) do not
 
 
 __all__ = ["AppSpec", "EnvSpec", "FileSpec", "Resources", "Staging", "SPEC_VERSION", "FILE_TYPES", "check_int",

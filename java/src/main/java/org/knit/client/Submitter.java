@@ -81,8 +81,7 @@ final class Submitter {
           + "ship to the ApplicationMaster (build it with `mvn package`)");
     }
     FileSystem fs = FileSystem.get(conf);
-    Path depsDir = spec.staging.depsDir == null
-        ? new Path(fs.getHomeDirectory(), Knit.DEPS_DIR) : fs.makeQualified(new Path(spec.staging.depsDir));
+    Path depsDir = depsDir(fs, spec);
     Stager stager = new Stager(conf, depsDir, spec.staging.replication, spec.staging.uploadAlways);
     List<Localized> resources = spec.resources();
     stager.check(resources);
@@ -124,6 +123,12 @@ final class Submitter {
         stager.removeUploads();
       }
     }
+  }
+
+  /** The spec's deps dir, qualified; {@code <home>/.knitDeps} when it names none. */
+  static Path depsDir(FileSystem fs, ApplicationSpec spec) {
+    return spec.staging.depsDir == null
+        ? fs.makeQualified(new Path(fs.getHomeDirectory(), Knit.DEPS_DIR)) : fs.makeQualified(new Path(spec.staging.depsDir));
   }
 
   static Path stagingDir(FileSystem fs, String appId) {
