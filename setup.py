@@ -63,7 +63,7 @@ setup(
     version="0.1.0",
     description="Run programs and Dask clusters on Apache Hadoop YARN from Python",
     packages=find_packages(include=["knit", "knit.*", "dask_yarn", "dask_yarn.*"]),
-    package_data={"knit": ["java/*.jar", "java/pom.xml"], "dask_yarn": ["*.yaml"]},
+    package_data={"knit": ["java/*.jar", "java/pom.xml", "contract/*.json"], "dask_yarn": ["*.yaml"]},
     include_package_data=True,
     python_requires=">=3.10",
     install_requires=["py4j==0.10.9.9", "requests>=2.25"],

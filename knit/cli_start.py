@@ -207,11 +207,15 @@ def build_spec(args: argparse.Namespace) -> AppSpec:
     try:
         return AppSpec.from_dict(doc)
     except SpecError as e:
-        flag = next((f for p, f in set_by.items() if e.field and (e.field == p or e.field.startswith(p + "."))),
-                    None)
+        flag = next((f for p, f in set_by.items() if e.field and _within(e.field, p)), None)
         if flag is None:
             raise
         raise SpecError(f"{flag}: {e}", field=e.field) from None
+
+
+def _within(field: str, path: str) -> bool:
+    """``tags[0]``, ``containers.memory``, ``envvars["A"]`` are within ``tags``, ``containers.memory``, ``envvars``."""
+    return field == path or field.startswith((path + ".", path + "["))
 
 
 # -- running it -----------------------------------------------------------------------------------------------

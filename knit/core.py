@@ -190,16 +190,10 @@ class Knit:
                                 "another Knit (any number can run in one process)")
 
     def prepare(self, spec: AppSpec) -> AppSpec:
-        """The spec this Knit would submit for ``spec``, validated; nothing is uploaded or submitted.
+        """The spec this Knit would submit for ``spec``, validated (else :class:`SpecError`); nothing is uploaded.
 
-        ``staging.deps_dir`` is qualified with ``fs.defaultFS`` (this Knit's ``deps_dir`` when the spec
-        leaves it unset) and this Knit's configuration overrides (``pars=``, ``rm=`` ...) go under the spec's
-        ``conf``. ``knit start --dry-run`` prints the result.
-
-        Raises
-        ------
-        SpecError
-            If the spec is not valid.
+        ``staging.deps_dir`` is qualified (this Knit's ``deps_dir`` when unset) and this Knit's configuration
+        overrides (``pars=``, ``rm=`` ...) go under the spec's ``conf``. ``knit start --dry-run`` prints it.
         """
         deps_dir = spec.staging.deps_dir
         staging = dataclasses.replace(spec.staging, deps_dir=self._qualify(deps_dir) if deps_dir else self.deps_dir)
@@ -208,24 +202,9 @@ class Knit:
         return resolved
 
     def submit(self, spec: AppSpec, checks: bool = True) -> str:
-        """Run a complete application spec (e.g. one read from a file with :meth:`AppSpec.from_json`).
-
-        :meth:`start` builds its spec from keywords and calls this. The spec goes through :meth:`prepare`;
-        its ``files`` and ``env`` are used as they are (local sources are uploaded, ``hdfs://`` ones used in
-        place).
-
-        Parameters
-        ----------
-        spec : AppSpec
-            What to run.
-        checks : bool
-            Check the request against the cluster (maximum allocation, queue) before submitting.
-
-        Returns
-        -------
-        str
-            The YARN application id.
-        """
+        """Run a complete spec (:meth:`start` builds one from keywords; ``knit start --spec`` reads one);
+        return the application id. ``checks`` as for :meth:`start`; the spec goes through :meth:`prepare`, its
+        files and env are used as they are."""
         self._require_idle()
         spec = self.prepare(spec)
         if checks:

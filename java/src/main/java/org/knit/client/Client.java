@@ -111,7 +111,8 @@ public final class Client {
       return ApplicationSpec.fromTree(doc);
     } catch (SpecException e) {
       for (Map.Entry<String, String> s : setBy.entrySet()) {
-        if (e.field() != null && (e.field().equals(s.getKey()) || e.field().startsWith(s.getKey() + "."))) {
+        String f = e.field();
+        if (f != null && (f.equals(s.getKey()) || f.startsWith(s.getKey() + ".") || f.startsWith(s.getKey() + "["))) {
           throw new SpecException(e.field(), s.getValue() + ": " + e.getMessage());
         }
       }
