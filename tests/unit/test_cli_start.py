@@ -1,7 +1,7 @@
 """``knit start``: its options come from the table it shares with ``hadoop jar knit.jar`` (knit/contract/cli.json).
 
-No cluster and no JVM: ``--dry-run`` needs neither, and a SpecError rather than a GatewayError shows that bad
-input was refused before any JVM call (``hadoop`` is not on PATH here).
+No cluster and no JVM (the ``offline`` fixture): ``--dry-run`` needs neither, and bad input exits 2 before any JVM
+call.
 """
 from __future__ import annotations
 
@@ -16,22 +16,6 @@ from knit.cli import build_parser, main
 from knit.cli_start import build_spec, cli_table, help_text
 from knit.exceptions import SpecError
 from knit.schema import spec_schema
-
-
-@pytest.fixture
-def offline(tmp_path, monkeypatch):
-    """A Hadoop conf naming a cluster, and no `hadoop` on PATH: nothing can reach a JVM or a cluster."""
-    conf = tmp_path / "conf"
-    conf.mkdir()
-    (conf / "core-site.xml").write_text(
-        "<configuration><property><name>fs.defaultFS</name><value>hdfs://nn.example:8020</value>"
-        "</property></configuration>")
-    monkeypatch.setenv("HADOOP_CONF_DIR", str(conf))
-    monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    monkeypatch.delenv("HADOOP_HOME", raising=False)
-    monkeypatch.setenv("HADOOP_USER_NAME", "alice")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def parse(*argv: str):

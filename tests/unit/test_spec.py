@@ -143,19 +143,9 @@ def test_from_json_rejects_unknown_fields_and_bad_json():
 # -- Knit rejects bad input before any JVM is started -----------------------------------------------------
 
 @pytest.fixture
-def offline_knit(tmp_path, monkeypatch):
-    """A Knit whose configuration names a cluster but which cannot start a JVM (no `hadoop` on PATH):
-    a SpecError rather than a GatewayError proves the input was rejected before any JVM call."""
+def offline_knit(offline):
+    """A Knit whose configuration names a cluster but which cannot start a JVM (conftest.py: ``offline``)."""
     from knit import Knit
-    conf = tmp_path / "conf"
-    conf.mkdir()
-    (conf / "core-site.xml").write_text(
-        "<configuration><property><name>fs.defaultFS</name><value>hdfs://nn.example:8020</value>"
-        "</property></configuration>")
-    monkeypatch.setenv("HADOOP_CONF_DIR", str(conf))
-    monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    monkeypatch.delenv("HADOOP_HOME", raising=False)
-    monkeypatch.setenv("HADOOP_USER_NAME", "alice")
     return Knit()
 
 
