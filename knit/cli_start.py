@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import re
 import sys
 import time
 from importlib import resources
@@ -55,18 +56,22 @@ def help_text(opt: Mapping[str, Any]) -> str:
     return f"{described} (default: {default})" if shown else described
 
 
+# Literals as both command lines read them (org.knit.client.Client has the same two): no spaces, no "1_000",
+# no "inf" or "nan", which int() and float() would take and Java would not.
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
 def _integer(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer; got {value!r}") from None
+    if not _INTEGER.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"must be an integer; got {value!r}")
+    return int(value)
 
 
 def _number(value: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number; got {value!r}") from None
+    if not _NUMBER.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"must be a number; got {value!r}")
+    return float(value)
 
 
 class _Deprecated(argparse.Action):
@@ -108,7 +113,7 @@ def _add_option(p: argparse.ArgumentParser, opt: Mapping[str, Any]) -> None:
         p.add_argument("positional_" + _dest(opt), nargs="?", metavar=opt["metavar"],
                        help=f"{help_text(opt)} (or {opt['flag']} {opt['metavar']})")
     for alias in opt.get("aliases", ()):
-        mode = "const" if k == "boolean" else "append" if "action" in kwargs and k != "boolean" else "store"
+        mode = "const" if k == "boolean" else "append" if kwargs.get("action") in ("append", "extend") else "store"
         p.add_argument(alias["flag"], dest=_dest(opt), help=argparse.SUPPRESS, action=_Deprecated,
                        replacement=opt["flag"], mode=mode, value=alias.get("value", True),
                        split=alias.get("split"), note=alias.get("note"))

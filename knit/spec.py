@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .exceptions import SpecError
-from .schema import label, spec_schema
+from .schema import spec_schema
 
 SPEC_VERSION = 1
-FILE_TYPES = ("FILE", "ARCHIVE")
+FILE_TYPES = tuple(spec_schema().node("#/properties/files/items/properties/type")["enum"])
 
 
 def _json(path: str, **extra: Any) -> dict:
@@ -292,5 +292,4 @@ def _not_json(name: str) -> None:
     raise ValueError(f"{name} is not JSON")  # json.loads reads NaN and Infinity; JSON (and Gson) do not
 
 
-__all__ = ["AppSpec", "EnvSpec", "FileSpec", "Resources", "Staging", "SPEC_VERSION", "FILE_TYPES", "check_int",
-           "label"]
+__all__ = ["AppSpec", "EnvSpec", "FileSpec", "Resources", "Staging", "SPEC_VERSION", "FILE_TYPES", "check_int"]

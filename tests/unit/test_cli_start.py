@@ -98,6 +98,8 @@ def test_dry_run_prints_the_resolved_spec_without_a_jvm(offline, capsys):
     (["x", "--command", "y"], "give CMD once"),
     (["--spec", "missing.json"], "--spec missing.json: No such file"),
     ([], "cmd (spec field command) is required"),
+    (["x", "--timeout", "inf"], "--timeout: must be a number; got 'inf'"),
+    (["x", "--memory", "1_000"], "--memory: must be an integer; got '1_000'"),
 ])
 def test_bad_input_exits_2_naming_the_flag(offline, capsys, argv, message):
     assert main(["start", *argv]) == 2

@@ -168,6 +168,11 @@ final class CliOptions {
       }
       i = j - 1;
     }
+    if (o.get("client") != null && o.takesValue()) {
+      for (String v : values) {
+        Client.scalar(o, v); // a client option's number is checked here, as argparse checks it
+      }
+    }
     List<String> all = p.values.computeIfAbsent(o, k -> new ArrayList<>());
     for (String v : values) {
       if (alias != null && alias.has("split")) {

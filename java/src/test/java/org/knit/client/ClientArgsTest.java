@@ -83,6 +83,8 @@ public class ClientArgsTest {
         {"x", "--tag", "t".concat(new String(new char[100]).replace('\0', 't'))},
         {"x", "--file", "/tmp/launch_container.sh"},
         {"x", "--spec", "/no/such/spec.json"},
+        {"x", "--timeout", "soon"},
+        {"x", "--memory", "1_000"},
     };
     for (String[] args : bad) {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
