@@ -8,19 +8,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-# The exceptions live in knit.exceptions; re-exported here for `from knit.checks import ...`.
-from .exceptions import InsufficientResources, PreflightError, QueueError, ResourceLimitError  # noqa: F401
+from .exceptions import InsufficientResources, PreflightError, QueueError, ResourceLimitError
+from .states import NodeState, QueueState
 
-if TYPE_CHECKING:
-    from .yarn_api import YARNAPI
+# The exceptions live in knit.exceptions; importable from here too (`from knit.checks import QueueError`).
+__all__ = ["ClusterREST", "InsufficientResources", "Limits", "PreflightError", "QueueError", "ResourceLimitError",
+           "check_free", "check_queue", "check_sizes", "find_queue", "iter_queues", "preflight", "scheduler_limits"]
 
 logger = logging.getLogger(__name__)
 
 
+class ClusterREST(Protocol):
+    """What the checks ask the ResourceManager (:class:`knit.yarn_api.YARNAPI` is one), and its ``conf`` if any."""
 
+    def scheduler(self) -> dict: ...
 
+    def nodes(self, states: Any = None) -> list[dict]: ...
+
+    def cluster_metrics(self) -> dict: ...
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,7 @@ def check_queue(info: Mapping[str, Any], queue: str) -> Mapping[str, Any]:
         raise QueueError(f"queue {queue!r} is a parent queue; applications go to leaf queues "
                          f"such as {', '.join(kids[:5])} (queue=)")
     state = q.get("state")
-    if state is not None and state != "RUNNING":
+    if state is not None and state != QueueState.RUNNING:
         raise QueueError(f"queue {queue!r} is {state}, not RUNNING: it accepts no applications")
     return q
 
@@ -186,7 +193,7 @@ def check_free(metrics: Mapping[str, Any], limits: Limits, containers: int, memo
             "use fewer containers or vcores, or checks=False to queue anyway")
 
 
-def preflight(yarn_api: YARNAPI, queue: str, containers: int, memory: int, vcores: int,
+def preflight(yarn_api: ClusterREST, queue: str, containers: int, memory: int, vcores: int,
               am_memory: int, am_vcores: int) -> dict[str, Any]:
     """Check that YARN can run ``containers`` x (``memory`` MB, ``vcores``) plus the AM in ``queue``.
 
@@ -206,7 +213,7 @@ def preflight(yarn_api: YARNAPI, queue: str, containers: int, memory: int, vcore
     info = yarn_api.scheduler()
     q = check_queue(info, queue)
     limits = scheduler_limits(info, q, getattr(yarn_api, "conf", None))
-    nodes = yarn_api.nodes(states="RUNNING")
+    nodes = yarn_api.nodes(states=NodeState.RUNNING)
     check_sizes(limits, nodes, memory, vcores, am_memory, am_vcores)
     metrics = yarn_api.cluster_metrics()
     check_free(metrics, limits, containers, memory, vcores, am_memory, am_vcores)

@@ -10,15 +10,14 @@ import logging
 import sys
 from typing import Any, Callable
 
+from .cli_output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from .cli_output import conf_kwargs as _conf_kwargs
+from .cli_output import logs_text as _logs_text
+from .cli_output import print_result as _print
 from .cli_start import add_start_command
 from .exceptions import ApplicationNotFound, ConfigError, KnitException, SpecError
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def _print(args: argparse.Namespace, data: Any, text: str) -> None:
-    print(json.dumps(data, indent=2, sort_keys=True) if getattr(args, "json", False) else text)
-
+from .shared import DEPS_DIR_NAME
+from .states import APP_LIVE, FINAL_FAILED, AppState
 
 # ---- knit cluster up | status | down ----------------------------------------------------------------------
 
@@ -72,10 +71,6 @@ def add_cluster_commands(sub: argparse._SubParsersAction, parent: argparse.Argum
 
 # ---- applications: knit start | ls | status | containers | logs | add | remove | kill | envs ------------------
 
-LIVE = ("NEW", "NEW_SAVING", "SUBMITTED", "ACCEPTED", "RUNNING")
-FAILED_FINAL = ("FAILED", "KILLED")
-
-
 def _knit(args: argparse.Namespace) -> Any:
     from .core import Knit
     return Knit(**_conf_kwargs(args))
@@ -84,10 +79,6 @@ def _knit(args: argparse.Namespace) -> Any:
 def _connect(args: argparse.Namespace) -> Any:
     from .core import Knit
     return Knit.connect(args.app, **_conf_kwargs(args))
-
-
-def _conf_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    return {"conf_dir": args.conf_dir} if getattr(args, "conf_dir", None) else {}
 
 
 def _yarn(args: argparse.Namespace) -> Any:
@@ -117,7 +108,7 @@ def _table(rows: list[dict], columns: list[str]) -> str:
 
 def _ls(args: argparse.Namespace) -> int:
     api = _yarn(args)
-    states = None if "all" in [s.lower() for s in args.state] else ([s.upper() for s in args.state] or list(LIVE))
+    states = None if "all" in [s.lower() for s in args.state] else ([s.upper() for s in args.state] or list(APP_LIVE))
     apps = api.apps(states=states, user=None if args.all_users else api.user,
                     application_types=None if args.all_types else "KNIT")
     rows = sorted((_app_row(a) for a in apps), key=lambda r: r["id"])
@@ -128,13 +119,13 @@ def _ls(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     row = _app_row(_yarn(args).status(args.app))
     _print(args, row, "\n".join(f"{k:22}{'' if v is None else v}" for k, v in row.items()))
-    return EXIT_FAILED if row["final_status"] in FAILED_FINAL else EXIT_OK
+    return EXIT_FAILED if row["final_status"] in FINAL_FAILED else EXIT_OK
 
 
 def _containers(args: argparse.Namespace) -> int:
     api = _yarn(args)
     app = api.status(args.app)
-    if app.get("applicationType") == "KNIT" and app.get("state") == "RUNNING":
+    if app.get("applicationType") == "KNIT" and app.get("state") == AppState.RUNNING:
         containers = _connect(args).get_containers()  # the AM's view: requested ... released, restarts
     else:
         containers = api.app_containers(args.app)
@@ -142,16 +133,6 @@ def _containers(args: argparse.Namespace) -> int:
                                    "exit_status", "diagnostics") if k in c} for c in containers]
     _print(args, rows, _table(rows, ["id", "state", "node_id", "memory", "vcores", "exit_status"]))
     return EXIT_OK
-
-
-def _logs_text(logs: dict) -> str:
-    parts = []
-    for cid, files in sorted(logs.items()):
-        parts.append(f"### {cid} ###")
-        for name, text in files.items():
-            if isinstance(text, str) and name in ("stdout", "stderr"):  # --json has every file
-                parts.append(f"## {name} ##\n{text.rstrip()}")
-    return "\n".join(parts)
 
 
 def _logs(args: argparse.Namespace) -> int:
@@ -175,7 +156,7 @@ def _remove(args: argparse.Namespace) -> int:
 def _kill(args: argparse.Namespace) -> int:
     api = _yarn(args)
     app = api.status(args.app)
-    if app.get("state") not in LIVE:
+    if app.get("state") not in APP_LIVE:
         state = app.get("state")
     elif app.get("applicationType") == "KNIT":  # through Knit: its staging dir goes too
         k = _connect(args)
@@ -218,7 +199,7 @@ def add_app_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentP
 
     p = cmd("ls", _ls, "list your Knit applications (live ones unless --state)")
     p.add_argument("--state", action="append", default=[], metavar="S",
-                   help="NEW, ACCEPTED, RUNNING, FINISHED, FAILED, KILLED or 'all' (repeatable)")
+                   help=f"{', '.join(AppState)} or 'all' (repeatable)")
     p.add_argument("--all-users", action="store_true", help="every user's applications")
     p.add_argument("--all-types", action="store_true", help="applications of every type, not only KNIT")
 
@@ -245,7 +226,7 @@ def add_app_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentP
     p = cmd("kill", _kill, "kill an application")
     p.add_argument("app", metavar="APP", help="application id")
 
-    cmd("envs", _envs, "environments already uploaded to your HDFS home (.knitDeps)")
+    cmd("envs", _envs, f"environments already uploaded to your HDFS home ({DEPS_DIR_NAME})")
 
 
 # ---- entry point -------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """``knit start``: the options table both command lines share, turned into an argparse parser and a spec.
 
-``knit/contract/cli.json`` (``spec/cli.json``) lists every option of ``knit start`` and of ``hadoop jar
+``knit/shared/cli.json`` (``spec/cli.json``) lists every option of ``knit start`` and of ``hadoop jar
 knit.jar`` (``org.knit.client.CliOptions`` reads the same file); an option that sets a spec field takes its help,
 default and value type from the spec's schema. Both build the application spec the same way: the ``--spec``
 file, then each flag over it, then one validation, so an error names the spec field (and the flag that set it).
@@ -13,19 +13,21 @@ import json
 import re
 import sys
 import time
-from importlib import resources
 from typing import Any, Mapping
 
 from . import env as envs
+from .cli_output import EXIT_FAILED, EXIT_OK, conf_kwargs, logs_text, print_result
 from .exceptions import KnitException, SpecError
 from .schema import spec_schema
+from .shared import read_json
+from .states import FinalStatus
 from .spec import AppSpec
 
 
 @functools.lru_cache(maxsize=1)
 def cli_table() -> dict:
-    """The shared options table (``knit/contract/cli.json``)."""
-    return json.loads(resources.files("knit").joinpath("contract/cli.json").read_text(encoding="utf-8"))
+    """The shared options table (``knit/shared/cli.json``)."""
+    return read_json("cli.json")
 
 
 def spec_node(path: str) -> Mapping[str, Any]:
@@ -227,21 +229,19 @@ def _within(field: str, path: str) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     """``knit start``: build the spec, then print it (``--dry-run``), submit it, or run it to its end."""
-    from .cli import _conf_kwargs
     from .core import Knit
     spec = build_spec(args)
-    k = Knit(**_conf_kwargs(args), pars=spec.conf or None)
+    k = Knit(**conf_kwargs(args), pars=spec.conf or None)
     if args.dry_run:
         print(json.dumps(k.prepare(spec).to_dict(), indent=2, sort_keys=True, ensure_ascii=False))
-        return 0
+        return EXIT_OK
     app_id = k.submit(spec, checks=not args.no_checks)
     return _follow(k, app_id, args, spec.detached)
 
 
 def _follow(k: Any, app_id: str, args: argparse.Namespace, detached: bool) -> int:
-    from .cli import EXIT_FAILED, EXIT_OK, _logs_text, _print
     if detached:
-        _print(args, {"app_id": app_id}, app_id)
+        print_result(args, {"app_id": app_id}, app_id)
         return EXIT_OK
     if not args.json:
         print(f"{app_id} submitted; waiting for it to finish (Ctrl-C kills it)", file=sys.stderr)
@@ -263,6 +263,6 @@ def _follow(k: Any, app_id: str, args: argparse.Namespace, detached: bool) -> in
     text = f"{app_id} {data['state']} {data['final_status']}" + (
         f"\n{data['diagnostics']}" if data["diagnostics"] else "")
     if args.logs and not args.json:
-        text += "\n" + _logs_text(data["logs"])
-    _print(args, data, text)
-    return EXIT_OK if data["final_status"] == "SUCCEEDED" else EXIT_FAILED
+        text += "\n" + logs_text(data["logs"])
+    print_result(args, data, text)
+    return EXIT_OK if data["final_status"] == FinalStatus.SUCCEEDED else EXIT_FAILED

@@ -46,8 +46,6 @@ MAX_ARGV_CLASSPATH = 100_000
 CLIENT_HEAP = "-Xmx512m"
 
 
-# -- secrets never reach a log ------------------------------------------------------------------------------
-
 class _RedactSecrets(logging.Filter):
     """Py4J logs every command at DEBUG, the authentication command (and so our tokens) included."""
 
@@ -75,8 +73,6 @@ def _new_secret() -> str:
     _redactor.secrets.add(secret)
     return secret
 
-
-# -- finding the pieces -------------------------------------------------------------------------------------
 
 def find_jar() -> str:
     """Path of ``knit.jar``: ``knit/java/knit.jar`` when installed, else ``<checkout>/target/knit.jar``.
@@ -172,8 +168,6 @@ def client_command(java: str, classpath: str, conn_file: str, workdir: str) -> l
         cp_args = [f"@{argfile}"]
     return [java, *options, CLIENT_HEAP, "-XX:+UseSerialGC", *cp_args, GATEWAY_MAIN, conn_file]
 
-
-# -- launching ----------------------------------------------------------------------------------------------
 
 def _tail(path: str, limit: int = 3000) -> str:
     try:
@@ -315,8 +309,6 @@ def _stop_process(proc: subprocess.Popen, timeout: float = 60.0) -> None:
             timeout = 10.0
 
 
-# -- error translation --------------------------------------------------------------------------------------
-
 _JAVA_ERRORS: list[tuple[str, type[KnitException]]] = [
     ("ApplicationNotFoundException", ApplicationNotFound),
     ("SpecException", SpecError),
@@ -360,8 +352,6 @@ def call_java(method: Callable, *args: Any) -> Any:
         raise GatewayError(f"lost the connection to the Knit JVM: {e}") from e
 
 
-# -- the one client per process -----------------------------------------------------------------------------
-
 _lock = threading.Lock()
 _client: ClientGateway | None = None
 
@@ -396,8 +386,6 @@ def shutdown_client() -> None:
 
 atexit.register(shutdown_client)
 
-
-# -- ApplicationMaster gateways -----------------------------------------------------------------------------
 
 def connect_master(host: str, port: int, secret: str) -> JavaGateway:
     """A Py4J gateway to an ApplicationMaster's ``MasterEntryPoint`` (``.entry_point``).

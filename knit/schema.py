@@ -1,6 +1,6 @@
 """The JSON Schema subset the application spec's schema uses, checked at run time from the packaged schema.
 
-``knit/contract/schema.json`` (``spec/schema.json`` in the source tree) is the contract between Python and
+``knit/shared/schema.json`` (``spec/schema.json`` in the source tree) is the contract between Python and
 Java; ``org.knit.spec.Schema`` reads the same file from ``knit.jar`` and applies the same keywords in the same
 order, so both sides refuse the same documents and name the same field. The keywords, and the two readings
 stricter than JSON Schema (integer literals, a final ``$``), are listed in the schema's ``$comment``.
@@ -15,10 +15,10 @@ import functools
 import json
 import numbers
 import re
-from importlib import resources
 from typing import Any, Mapping
 
 from .exceptions import SpecError
+from .shared import read_json
 
 _REPR_MAX = 100
 
@@ -233,6 +233,5 @@ class Schema:
 
 @functools.lru_cache(maxsize=1)
 def spec_schema() -> Schema:
-    """The application spec's schema, as packaged with Knit (``knit/contract/schema.json``)."""
-    text = resources.files("knit").joinpath("contract/schema.json").read_text(encoding="utf-8")
-    return Schema(json.loads(text))
+    """The application spec's schema, as packaged with Knit (``knit/shared/schema.json``)."""
+    return Schema(read_json("schema.json"))

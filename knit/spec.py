@@ -1,6 +1,6 @@
 """The application spec: the one JSON document (``version: 1``) Python writes and Java reads.
 
-The contract is ``spec/schema.json`` (packaged as ``knit/contract/schema.json``); :mod:`knit.schema` checks it
+The contract is ``spec/schema.json`` (``knit/shared/schema.json`` in the package); :mod:`knit.schema` checks it
 at run time, as ``org.knit.spec`` does in Java, so both sides refuse the same documents with a
 :class:`~knit.exceptions.SpecError` naming the field (and the keyword that sets it). The dataclasses below are
 the Python view of the schema's objects: ``to_dict``/``from_dict`` are derived from their fields (a field's

@@ -5,8 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 BASETEMP="$PWD/.pytest-tmp"
-# Whatever happens, nothing this run started survives it.
-cleanup() { pkill -f -- "--dir $BASETEMP" 2>/dev/null || true; }
+# Whatever happens, nothing this run started survives it; and a run that left a local cluster JVM behind fails,
+# naming it (tests/helpers.py reap: exit 1 when it had to stop something, 2 when it could not look).
+cleanup() {
+  local rc=$?
+  .venv/bin/python tests/helpers.py reap "--dir $BASETEMP" || rc=1
+  exit "$rc"
+}
 trap cleanup EXIT
 mvn -B -q test
 .venv/bin/python -m pytest --basetemp="$BASETEMP" --timeout=900 "$@"

@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from helpers import hadoop_jar, knit_cli, listed_options, quiet_env
+from helpers import hadoop_jar, knit_cli, listed_options, quiet_env, staging_entries
 
 APP_ID = re.compile(r"application_\d+_\d+")
 
@@ -49,12 +49,6 @@ def aggregated_logs(app_id: str, deadline_s: float = 120) -> str:
         time.sleep(1)
 
 
-def staging_dirs() -> str:
-    proc = subprocess.run(["hadoop", "fs", "-ls", ".knit"], capture_output=True, text=True, timeout=120,
-                          env=quiet_env())
-    return proc.stdout
-
-
 def test_two_containers_with_a_file_succeed(hadoop_cluster, tmp_path):
     """The old spellings (--files a,b, --env-var, --wait) still work, with a deprecation warning."""
     data = tmp_path / "data.txt"
@@ -74,17 +68,19 @@ def test_two_containers_with_a_file_succeed(hadoop_cluster, tmp_path):
     logs = aggregated_logs(app_id)
     assert logs.count("shipped-by-knit") == 2
     assert logs.count("marker-hello world") == 2
-    assert app_id not in staging_dirs()
+    assert app_id not in staging_entries(hadoop_cluster)  # removed at the end (seen while running: test_core)
 
 
 def test_failing_command_exits_nonzero_with_its_exit_code(hadoop_cluster):
+    before = app_count(hadoop_cluster)
     proc = hadoop_jar("echo oops >&2; exit 3", "--num-containers", "1")
     app_id = app_id_of(proc)
     assert proc.returncode == 1, proc.stderr
+    assert app_count(hadoop_cluster) > before  # a submission shows in the count (the usage-error test relies on it)
     app = rm_app(hadoop_cluster, app_id)
     assert (app["state"], app["finalStatus"]) == ("FINISHED", "FAILED")
-    assert "exited with code 3" in app["diagnostics"]
-    assert proc.stdout.startswith(f"{app_id} FINISHED FAILED")
+    assert re.search(r"container_\w+ exited with code 3: ", app["diagnostics"]), app["diagnostics"]
+    assert proc.stdout.startswith(f"{app_id} FINISHED FAILED\n")
 
 
 @pytest.mark.parametrize("args, message", [

@@ -1,4 +1,4 @@
-"""``knit start``: its options come from the table it shares with ``hadoop jar knit.jar`` (knit/contract/cli.json).
+"""``knit start``: its options come from the table it shares with ``hadoop jar knit.jar`` (knit/shared/cli.json).
 
 No cluster and no JVM (the ``offline`` fixture): ``--dry-run`` needs neither, and bad input exits 2 before any JVM
 call.

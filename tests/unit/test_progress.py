@@ -29,10 +29,22 @@ def test_upload_bar_follows_the_polled_uploads(capsys, monkeypatch):
 
 
 def test_no_thread_and_no_poll_when_nobody_watches(capsys):
-    def poll():
-        raise AssertionError("polled although nothing may be drawn")
-
-    before = threading.active_count()
-    with progress.watch_uploads(poll, interval=0.01):  # stderr is captured: not interactive
-        assert threading.active_count() == before
+    polls = []
+    with progress.watch_uploads(lambda: polls.append(1) or [], interval=0.01):  # stderr captured: not interactive
+        watchers = [t for t in threading.enumerate() if t.name == "knit-upload-progress"]
+        threading.Event().wait(0.3)  # 30 intervals: a watcher, had one started, would have polled by now
+    assert watchers == [] and polls == []
     assert capsys.readouterr().err == ""
+
+
+def test_progress_quiet_unless_interactive(capsys, monkeypatch):
+    with progress.progress(10 * progress.MIN_BYTES_FOR_BAR, "zipping x") as update:
+        update(5)  # stderr is captured, not a terminal: nothing drawn
+    assert capsys.readouterr().err == ""
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # no tqdm: the plain bar
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    with progress.progress(100, "zipping x", force=True) as update:
+        update(50)
+        update(50)
+    err = capsys.readouterr().err
+    assert "zipping x" in err and "100.0%" in err

@@ -38,9 +38,13 @@ import py4j.GatewayServer;
  *   <li>register with the RM, giving the gateway's host:port as the AM RPC address;</li>
  *   <li>request every container of the spec at once (no round trip to Python first), launch them as they are
  *       allocated, restart failed ones up to {@code max_restarts};</li>
- *   <li>finish once: when every container has ended on its own (SUCCEEDED if all exited 0, FAILED naming the
- *       failures otherwise), on {@code shutdown()}, or when the RM link fails; then unregister, stop the
- *       containers and remove the staging dir.</li>
+ *   <li>with {@code keep_alive} and {@code idle_timeout}, watch for abandonment: no container alive and no
+ *       client call for {@code idle_timeout} seconds;</li>
+ *   <li>finish once: without {@code keep_alive}, when every container has ended on its own and none is left
+ *       requested, allocated or running (SUCCEEDED if every one that ended on its own and was not replaced exited
+ *       0, FAILED naming the failures otherwise); in any case on {@code MasterEntryPoint.shutdown()}, when the
+ *       application was abandoned (FAILED, "abandoned"), or when the RM link fails; then remove the staging dir,
+ *       unregister and stop the containers.</li>
  * </ol>
  */
 public final class ApplicationMaster implements ContainerAllocator.Handler, ContainerLauncher.Events {

@@ -22,6 +22,7 @@ import org.apache.hadoop.yarn.api.records.Container;
  * and it never calls out while holding its lock.
  */
 public final class ContainerTracker {
+  /** Python reads these names from knit/shared/states.json; SharedFilesTest keeps that file equal to this enum. */
   public enum State {
     REQUESTED, ALLOCATED, RUNNING, SUCCEEDED, FAILED, KILLED, RELEASED;
 

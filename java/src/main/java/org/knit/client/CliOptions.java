@@ -2,27 +2,23 @@ package org.knit.client;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.knit.common.SharedFiles;
 import org.knit.spec.Schema;
 
 /**
- * The options table {@code hadoop jar knit.jar} shares with {@code knit start} ({@value #RESOURCE}, spec/cli.json
+ * The options table {@code hadoop jar knit.jar} shares with {@code knit start} (knit/shared/{@value #FILE}, spec/cli.json
  * in the source tree): parsed the way Python's argparse parses it, help written from it. An option that sets a
  * spec field takes its help, default and value type from the spec's schema.
  */
 final class CliOptions {
-  static final String RESOURCE = "/org/knit/contract/cli.json";
+  static final String FILE = "cli.json";
   private static final Pattern NEGATIVE_NUMBER = Pattern.compile("-[0-9]+(\\.[0-9]*)?|-\\.[0-9]+");
 
   /** One row of the table. */
@@ -90,15 +86,7 @@ final class CliOptions {
   }
 
   static CliOptions load() {
-    try (InputStream in = CliOptions.class.getResourceAsStream(RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException(RESOURCE + " is missing from the classpath (knit.jar is incomplete)");
-      }
-      return new CliOptions(JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8))
-          .getAsJsonObject());
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + RESOURCE, e);
-    }
+    return new CliOptions(SharedFiles.json(FILE));
   }
 
   List<Option> options() {

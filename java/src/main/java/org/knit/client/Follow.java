@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
 import org.knit.common.Json;
 import org.knit.spec.SpecJson;
@@ -59,7 +60,7 @@ final class Follow {
       out.append('\n').append(logsText(logs));
     }
     run.print(Json.toJson(data), out.toString());
-    return "SUCCEEDED".equals(data.get("final_status")) ? 0 : Client.FAILED;
+    return FinalApplicationStatus.SUCCEEDED.name().equals(data.get("final_status")) ? 0 : Client.FAILED;
   }
 
   private JsonObject report() throws Exception {

@@ -4,27 +4,23 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import org.knit.common.SharedFiles;
 
 /**
  * The JSON Schema subset spec/schema.json uses, applied at run time to the schema packaged in knit.jar
- * ({@code /org/knit/contract/schema.json}). Mirrors {@code knit/schema.py} keyword for keyword and in the same
+ * ({@code /org/knit/shared/schema.json}, through {@link SharedFiles}). Mirrors {@code knit/schema.py} keyword for keyword and in the same
  * order, so both sides refuse the same documents and name the same field; the keywords and the two readings
  * stricter than JSON Schema (integer literals, a final {@code $}) are listed in the schema's {@code $comment}.
  */
 public final class Schema {
-  static final String RESOURCE = "/org/knit/contract/schema.json";
+  static final String FILE = "schema.json";
   private static final int REPR_MAX = 100;
   private static final Pattern INTEGER_LITERAL = Pattern.compile("-?[0-9]+");
   private static volatile Schema spec;
@@ -39,15 +35,7 @@ public final class Schema {
   /** The application spec's schema, read once from knit.jar. */
   public static Schema spec() {
     if (spec == null) {
-      try (InputStream in = Schema.class.getResourceAsStream(RESOURCE)) {
-        if (in == null) {
-          throw new IllegalStateException(RESOURCE + " is missing from the classpath (knit.jar is incomplete)");
-        }
-        Reader r = new InputStreamReader(in, StandardCharsets.UTF_8);
-        spec = new Schema(com.google.gson.JsonParser.parseReader(r).getAsJsonObject());
-      } catch (IOException e) {
-        throw new IllegalStateException("cannot read " + RESOURCE, e);
-      }
+      spec = new Schema(SharedFiles.json(FILE));
     }
     return spec;
   }
