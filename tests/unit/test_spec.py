@@ -168,9 +168,15 @@ def test_knit_resolves_hdfs_home(offline_knit):
     ({"files": "data.csv"}, "files must be a list"),
     ({"files": ["/no/such/file.csv"]}, "file.csv"),
     ({"env": "/no/such/env.zip"}, "env.zip"),
+    ({"tags": ["t" * 200]}, r"tags\[0\] must be at most 100 characters long"),  # the RM's raw YarnException before
+    ({"tags": [str(i) for i in range(11)]}, "tags must have at most 10 items"),
+    ({"files": ["launch_container.sh"]}, r"files\[0\].name is a name YARN itself uses"),
 ])
 def test_start_rejects_bad_input_before_any_jvm(offline_knit, kwargs, match):
     kwargs = {"cmd": "hostname", **kwargs}
+    if kwargs.get("files") == ["launch_container.sh"]:
+        with open("launch_container.sh", "w") as f:  # a real file of that name: only its name is refused
+            f.write("echo hi\n")
     with pytest.raises(SpecError, match=match):
         offline_knit.start(**kwargs)
     assert offline_knit.app_id is None
