@@ -13,9 +13,9 @@ import org.knit.common.SharedFiles;
 import org.knit.spec.Schema;
 
 /**
- * The options table {@code hadoop jar knit.jar} shares with {@code knit start} (knit/shared/{@value #FILE}, spec/cli.json
- * in the source tree): parsed the way Python's argparse parses it, help written from it. An option that sets a
- * spec field takes its help, default and value type from the spec's schema.
+ * The options table {@code hadoop jar knit.jar} shares with {@code knit start} (knit/shared/{@value #FILE},
+ * spec/cli.json in the source tree): parsed the way Python's argparse parses it, help written from it. An option
+ * that sets a spec field takes its help, default and value type from the spec's schema.
  */
 final class CliOptions {
   static final String FILE = "cli.json";

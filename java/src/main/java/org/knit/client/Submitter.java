@@ -127,8 +127,9 @@ final class Submitter {
 
   /** The spec's deps dir, qualified; {@code <home>/.knitDeps} when it names none. */
   static Path depsDir(FileSystem fs, ApplicationSpec spec) {
-    return spec.staging.depsDir == null
-        ? fs.makeQualified(new Path(fs.getHomeDirectory(), Knit.DEPS_DIR)) : fs.makeQualified(new Path(spec.staging.depsDir));
+    Path dir = spec.staging.depsDir == null ? new Path(fs.getHomeDirectory(), Knit.DEPS_DIR)
+        : new Path(spec.staging.depsDir);
+    return fs.makeQualified(dir);
   }
 
   static Path stagingDir(FileSystem fs, String appId) {

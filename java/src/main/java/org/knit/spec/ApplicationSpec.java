@@ -10,10 +10,10 @@ import java.util.Map;
 
 /**
  * The application spec: one JSON document written by Python or either command line, resolved by the client, read
- * by the ApplicationMaster. The contract is spec/schema.json (knit/shared/{@value Schema#FILE}, in knit.jar through SharedFiles): every
- * document is checked against it before it becomes an object, so unknown fields, wrong types and bad values are
- * refused exactly as Python refuses them, naming the same field. This class and its parts mirror the schema's
- * objects field for field (ApplicationSpecFieldsTest compares them).
+ * by the ApplicationMaster. The contract is spec/schema.json (knit/shared/{@value Schema#FILE}, in knit.jar through
+ * SharedFiles): every document is checked against it before it becomes an object, so unknown fields, wrong types
+ * and bad values are refused exactly as Python refuses them, naming the same field. This class and its parts
+ * mirror the schema's objects field for field (ApplicationSpecFieldsTest compares them).
  */
 public final class ApplicationSpec {
   public static final int VERSION = 1;
