@@ -15,9 +15,10 @@ import org.knit.common.SharedFiles;
 
 /**
  * The JSON Schema subset spec/schema.json uses, applied at run time to the schema packaged in knit.jar
- * ({@code /org/knit/shared/schema.json}, through {@link SharedFiles}). Mirrors {@code knit/schema.py} keyword for keyword and in the same
- * order, so both sides refuse the same documents and name the same field; the keywords and the two readings
- * stricter than JSON Schema (integer literals, a final {@code $}) are listed in the schema's {@code $comment}.
+ * ({@code /org/knit/shared/schema.json}, through {@link SharedFiles}). Mirrors {@code knit/schema.py} keyword for
+ * keyword and in the same order, so both sides refuse the same documents and name the same field; the keywords
+ * and the two readings stricter than JSON Schema (integer literals, a final {@code $}) are listed in the schema's
+ * {@code $comment}.
  */
 public final class Schema {
   static final String FILE = "schema.json";
