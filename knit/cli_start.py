@@ -107,8 +107,10 @@ def _add_option(p: argparse.ArgumentParser, opt: Mapping[str, Any]) -> None:
         kwargs.update(action="store_const", const=True)
     else:
         kwargs["metavar"] = opt.get("metavar")
-        if k in ("array", "object") or opt.get("entry") == "file":
-            kwargs.update(action="extend", nargs=opt["nargs"]) if "nargs" in opt else kwargs.update(action="append")
+        if "nargs" in opt:
+            kwargs.update(action="extend", nargs=opt["nargs"])
+        elif k in ("array", "object"):
+            kwargs["action"] = "append"
         kwargs["type"] = {"integer": _integer, "number": _number}.get(k, str)
     p.add_argument(*[n for n in (opt.get("short"), opt["flag"]) if n], **kwargs)
     if opt.get("positional"):
