@@ -231,6 +231,17 @@ def add_app_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentP
 
 # ---- entry point -------------------------------------------------------------------------------------------
 
+class _Version(argparse.Action):
+    """``knit --version``: the package's version and the one knit.jar was built as (they must agree)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from . import __version__
+        from .gateway import find_jar, jar_manifest
+        jar = find_jar()
+        print(f"knit {__version__} (knit.jar {jar_manifest(jar).get('Knit-Version', 'unknown')}: {jar})")
+        parser.exit()
+
+
 COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [add_app_commands,
                                                                                        add_cluster_commands]
 
@@ -241,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", help="print JSON")
     common.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     parser = argparse.ArgumentParser(prog="knit", description="Run programs and Dask clusters on Hadoop YARN.")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the versions of knit and knit.jar")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in COMMANDS:
         add(sub, common)

@@ -29,6 +29,7 @@ from .archives import PathLike
 from .cache import cache_root
 from .condaspec import check_python_constraint, conda_specs_to_pip
 from .exceptions import EnvBuildError, SpecError
+from .progress import Activity, Task
 from .relocate import add_dask_scripts, rewrite_shebangs
 from .zipdir import zip_directory
 
@@ -41,15 +42,34 @@ CONDA_TOOLS = ("conda", "mamba", "micromamba")
 _RECIPE = 2
 
 
-def _run(cmd: Sequence[str], what: str, **kw) -> subprocess.CompletedProcess:
-    """Run a build command; raise EnvBuildError with the tool's own output when it fails."""
+def _run(cmd: Sequence[str], what: str, activity: Task | None = None, **kw) -> subprocess.CompletedProcess:
+    """Run a build command; raise EnvBuildError with the tool's own output when it fails.
+
+    With an ``activity`` that is shown, the tool's output (stderr merged into stdout) is read as it comes and its
+    latest line becomes the activity's phase, so a build that takes minutes shows what it is doing.
+    """
     log.info("%s: %s", what, " ".join(cmd))
-    proc = subprocess.run(list(cmd), capture_output=True, text=True, **kw)
+    if activity is None or activity.mode is None:  # nobody watches: keep stdout and stderr apart
+        proc = subprocess.run(list(cmd), capture_output=True, text=True, **kw)
+    else:
+        proc = _run_streaming(cmd, what, activity, **kw)
     if proc.returncode != 0:
-        output = (proc.stderr.strip() + "\n" + proc.stdout.strip()).strip()
+        output = ((proc.stderr or "").strip() + "\n" + proc.stdout.strip()).strip()
         raise EnvBuildError(f"{what} failed (exit code {proc.returncode}): {' '.join(cmd)}\n"
                             f"{output[-4000:]}")
     return proc
+
+
+def _run_streaming(cmd: Sequence[str], what: str, activity: Task, **kw) -> subprocess.CompletedProcess:
+    activity.update(phase=what)
+    lines = []
+    with subprocess.Popen(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          **kw) as proc:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.strip():
+                activity.update(phase=f"{what}: {line.strip()}")
+    return subprocess.CompletedProcess(list(cmd), proc.returncode, "".join(lines), None)
 
 
 class CondaCreator:
@@ -155,7 +175,8 @@ class CondaCreator:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".build-{env_name}-", dir=self.cache_dir))
         try:
-            tmp_zip = self._build_and_zip(work, env_name, packages, chans)
+            with Activity(f"creating environment {env_name} ({self.tool})") as activity:
+                tmp_zip = self._build_and_zip(work, env_name, packages, chans, activity)
             dest.parent.mkdir(parents=True, exist_ok=True)
             (dest.parent / "request.json").write_text(json.dumps(
                 {"env_name": env_name, "packages": list(packages), "channels": chans,
@@ -166,28 +187,32 @@ class CondaCreator:
         return str(dest)
 
     def _build_and_zip(self, work: Path, env_name: str, packages: Sequence[str],
-                       channels: Sequence[str]) -> Path:
+                       channels: Sequence[str], activity: Task) -> Path:
         """Build in ``work``, relocate, check, and zip; return the zip (still inside ``work``)."""
         built = work / "build" / env_name
         built.parent.mkdir()
         if self.tool == "pip":
-            self._build_pip(built, conda_specs_to_pip(packages)[0], channels)
+            self._build_pip(built, conda_specs_to_pip(packages)[0], channels, activity)
         else:
-            self._build_conda(built, packages, channels)
+            self._build_conda(built, packages, channels, activity)
+        activity.update(phase="relocating")
         prefix = self._relocate(built, work / "relocated" / env_name)
+        activity.update(phase="zipping")
         tmp_zip = work / f"{env_name}.zip"
         zip_directory(prefix, tmp_zip, root=env_name)
         return tmp_zip
 
-    def _build_conda(self, prefix: Path, packages: Sequence[str], channels: Sequence[str]) -> None:
+    def _build_conda(self, prefix: Path, packages: Sequence[str], channels: Sequence[str],
+                     activity: Task) -> None:
         cmd = [self.executable, "create", "--yes", "--prefix", str(prefix)]
         for ch in channels:
             cmd += ["--channel", ch]
-        _run(cmd + list(packages), f"{self.tool} create")
+        _run(cmd + list(packages), f"{self.tool} create", activity)
 
-    def _build_pip(self, prefix: Path, reqs: Sequence[str], channels: Sequence[str]) -> None:
+    def _build_pip(self, prefix: Path, reqs: Sequence[str], channels: Sequence[str],
+                   activity: Task) -> None:
         # --copies: bin/python is a real file, not a symlink YARN's unzip would turn into text.
-        _run([self.python, "-m", "venv", "--copies", str(prefix)], "python -m venv")
+        _run([self.python, "-m", "venv", "--copies", str(prefix)], "python -m venv", activity)
         if not reqs:
             return
         cmd = [str(prefix / "bin" / "python"), "-m", "pip", "install", "--no-input",
@@ -197,7 +222,7 @@ class CondaCreator:
                 cmd += ["--extra-index-url", ch]
             else:
                 log.warning("pip ignores the conda channel %r", ch)
-        _run(cmd + list(reqs), "pip install")
+        _run(cmd + list(reqs), "pip install", activity)
 
     def _relocate(self, built: Path, target: Path) -> Path:
         """Move the env elsewhere, fix its scripts, and check that it still runs from there."""

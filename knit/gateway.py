@@ -25,6 +25,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -90,6 +91,24 @@ def find_jar() -> str:
     raise GatewayError(f"{JAR_NAME} not found (looked in {', '.join(map(str, candidates))}); "
                        "install knit with pip, or build it in the source checkout with "
                        "`mvn -q package -DskipTests`")
+
+
+def jar_manifest(jar: str | None = None) -> dict[str, str]:
+    """The main attributes of a JAR's ``META-INF/MANIFEST.MF`` (default: :func:`find_jar`), e.g.
+    ``Knit-Version``: the version Maven built it as."""
+    with zipfile.ZipFile(jar or find_jar()) as z:
+        text = z.read("META-INF/MANIFEST.MF").decode("utf-8")
+    attributes: dict[str, str] = {}
+    key = None
+    for line in text.splitlines():
+        if line.startswith(" ") and key:  # the JAR spec wraps lines at 72 bytes with a leading space
+            attributes[key] += line[1:]
+        elif ": " in line:
+            key, value = line.split(": ", 1)
+            attributes[key] = value
+        elif not line:  # the main section ends at the first blank line
+            break
+    return attributes
 
 
 def find_hadoop() -> str:

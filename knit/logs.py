@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, TextIO
 
 from .exceptions import ApplicationFailed, KnitException, YARNError
+from .progress import Activity
 from .states import AGGREGATION_SETTLED, APP_FINISHED, CONTAINER_LAUNCHED
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,12 @@ def _aggregation_status(rest: Any, app_id: str) -> str | None:
 def fetch_aggregated(parts: LogParts, container_id: str | None = None,
                      timeout: float = 60.0) -> Logs:
     """Logs of a finished application from the aggregated logs, waiting (up to ``timeout`` s) for
-    aggregation to finish."""
+    aggregation to finish (shown as an :class:`~knit.progress.Activity` once it lasts a second)."""
+    with Activity(f"waiting for the aggregated logs of {parts.app_id}", delay=1.0) as activity:
+        return _poll_aggregated(parts, container_id, timeout, activity)
+
+
+def _poll_aggregated(parts: LogParts, container_id: str | None, timeout: float, activity: Activity) -> Logs:
     deadline = time.monotonic() + timeout
     delay = 0.2
     while True:
@@ -137,6 +143,7 @@ def fetch_aggregated(parts: LogParts, container_id: str | None = None,
         logs = _normalize(json.loads(parts.aggregated(parts.app_id, container_id) or "{}"))
         if settled and (logs or status is not None):
             return logs
+        activity.update(phase=f"log aggregation {status or 'not started'}")
         if time.monotonic() >= deadline:
             if logs:
                 log.warning("log aggregation of %s not finished after %.0f s (%s); logs may be partial",

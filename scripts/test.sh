@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: set up (idempotent), then the Java unit tests (Maven) and the Python suite (pytest: unit tests,
-# then integration tests on one local Hadoop cluster started for the run).
+# The test command: set up (idempotent), then the Java unit tests (Maven), dask_yarn's unit tests on the oldest
+# dask/distributed allowed, and the Python suite (pytest: unit tests, integration tests on one local Hadoop
+# cluster started for the run, then the install tier: sdist + wheel built and installed in clean venvs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -14,4 +15,5 @@ cleanup() {
 }
 trap cleanup EXIT
 mvn -B -q test
+bash scripts/check_oldest_dask.sh
 .venv/bin/python -m pytest --basetemp="$BASETEMP" --timeout=900 "$@"
