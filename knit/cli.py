@@ -14,6 +14,7 @@ from .cli_output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from .cli_output import conf_kwargs as _conf_kwargs
 from .cli_output import logs_text as _logs_text
 from .cli_output import print_result as _print
+from .cli_output import table as _table
 from .cli_start import add_start_command
 from .cluster_cli import add_cluster_commands
 from .exceptions import ApplicationNotFound, ConfigError, KnitException, SpecError
@@ -45,16 +46,6 @@ def _app_row(a: dict) -> dict:
             "application_type": a.get("applicationType"), "started_time": a.get("startedTime"),
             "finished_time": a.get("finishedTime"), "diagnostics": a.get("diagnostics"),
             "tracking_url": a.get("trackingUrl"), "am_host_http_address": a.get("amHostHttpAddress")}
-
-
-def _table(rows: list[dict], columns: list[str]) -> str:
-    if not rows:
-        return "(none)"
-    cells = [[str(r.get(c, "") if r.get(c) is not None else "") for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
-    return "\n".join(lines)
 
 
 def _ls(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .cli_output import EXIT_FAILED, EXIT_OK
+from .cli_output import EXIT_FAILED, EXIT_OK, table
 from .exceptions import SpecError
 
 
@@ -72,12 +72,11 @@ def _cluster_down(args: argparse.Namespace) -> int:
 
 
 def _node(args: argparse.Namespace) -> int:
-    from .cli import _table
     from .localcluster import LocalCluster
     lc = LocalCluster.attach(args.dir)
     if args.action == "list":
         rows = lc.node_states()
-        _print(args, rows, _table(rows, ["index", "node_id", "running", "state", "http_address"]))
+        _print(args, rows, table(rows, ["index", "node_id", "running", "state", "http_address"]))
         return EXIT_OK
     if args.node is None:
         raise SpecError(f"knit cluster node {args.action}: which node? give its index or NodeManager id")
@@ -87,12 +86,11 @@ def _node(args: argparse.Namespace) -> int:
 
 
 def _rm(args: argparse.Namespace) -> int:
-    from .cli import _table
     from .localcluster import LocalCluster
     lc = LocalCluster.attach(args.dir)
     if args.action == "list":
         rows = lc.resourcemanagers()
-        _print(args, rows, _table(rows, ["index", "id", "state"]))
+        _print(args, rows, table(rows, ["index", "id", "state"]))
         return EXIT_OK
     if args.action == "restart":
         row = lc.restart_resourcemanager()
