@@ -10,21 +10,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
 
+from knit.cli_output import EXIT_FAILED, EXIT_OK, conf_kwargs, logs_text, print_result
 from knit.exceptions import SpecError
-
-ENDED = ("FINISHED", "FAILED", "KILLED")
-
-
-def _knit_cli() -> Any:
-    """knit's CLI helpers, imported late: ``knit.cli`` imports this module while it loads."""
-    from knit import cli
-    return cli
+from knit.states import APP_FINISHED, CONTAINER_ENDED, FINAL_FAILED, FinalStatus
 
 
-def _knit_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    return {"conf_dir": args.conf_dir} if args.conf_dir else {}
+def _envvars(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SpecError(f"--envvar {pair!r}: expected KEY=VALUE")
+        out[key] = value
+    return out
 
 
 def _submit(args: argparse.Namespace) -> int:
@@ -34,58 +33,56 @@ def _submit(args: argparse.Namespace) -> int:
     cluster = DaskYARNCluster(
         deploy_mode="remote", env=args.env, n_workers=args.workers, worker_memory=args.worker_memory,
         worker_vcores=args.worker_vcores, scheduler_memory=args.scheduler_memory, queue=args.queue,
-        app_name=args.name, files=[args.script, *args.file], envvars=_knit_cli()._envvars(args.envvar),
-        _script=[os.path.basename(args.script), *args.args], **_knit_kwargs(args))
+        app_name=args.name, files=[args.script, *args.file], envvars=_envvars(args.envvar),
+        _script=[os.path.basename(args.script), *args.args], **conf_kwargs(args))
     app_id = cluster.app_id
-    cli = _knit_cli()
     if not args.wait:
-        cli._print(args, {"app_id": app_id, "scheduler_address": cluster.scheduler_address}, app_id)
-        return cli.EXIT_OK
+        print_result(args, {"app_id": app_id, "scheduler_address": cluster.scheduler_address}, app_id)
+        return EXIT_OK
     if not args.json:
         print(f"{app_id} running {args.script}; waiting for it to end", file=sys.stderr)
     cluster.knit.wait_for_completion(None)
     report = cluster.knit.status()
     data = {k: report.get(k) for k in ("id", "state", "final_status", "diagnostics")}
-    cli._print(args, data, f"{app_id} {data['state']} {data['final_status']}\n{data['diagnostics'] or ''}".strip())
-    return cli.EXIT_OK if data["final_status"] == "SUCCEEDED" else cli.EXIT_FAILED
+    print_result(args, data, f"{app_id} {data['state']} {data['final_status']}\n{data['diagnostics'] or ''}".strip())
+    return EXIT_OK if data["final_status"] == FinalStatus.SUCCEEDED else EXIT_FAILED
 
 
 def _status(args: argparse.Namespace) -> int:
     from knit import Knit
 
-    from .jobs import ADDRESS_KEY, DASHBOARD_KEY, ENDED as CONTAINER_ENDED
-    k = Knit.connect(args.app, **_knit_kwargs(args))
+    from .jobs import ADDRESS_KEY, DASHBOARD_KEY
+    k = Knit.connect(args.app, **conf_kwargs(args))
     report = k.status()
     data = {k_: report.get(k_) for k_ in ("id", "name", "state", "final_status", "diagnostics", "tracking_url")}
-    if report["state"] not in ENDED:
+    if report["state"] not in APP_FINISHED:
         data["scheduler_address"], data["dashboard"] = k.get_key(ADDRESS_KEY), k.get_key(DASHBOARD_KEY)
         data["containers"] = {c["name"] or c["id"]: c["state"] for c in k.get_containers()
                               if c["state"] not in CONTAINER_ENDED}
     text = "\n".join(f"{key:18}{'' if v is None else v}" for key, v in data.items() if key != "containers")
     text += "".join(f"\n  {n:24}{s}" for n, s in sorted(data.get("containers", {}).items()))
-    _knit_cli()._print(args, data, text)
-    return 1 if report.get("final_status") in ("FAILED", "KILLED") else 0
+    print_result(args, data, text)
+    return EXIT_FAILED if report.get("final_status") in FINAL_FAILED else EXIT_OK
 
 
 def _kill(args: argparse.Namespace) -> int:
     from knit import Knit
-    k = Knit.connect(args.app, **_knit_kwargs(args))
+    k = Knit.connect(args.app, **conf_kwargs(args))
     k.kill()
     state = k.runtime_status()
-    _knit_cli()._print(args, {"app_id": args.app, "state": state}, f"{args.app} {state}")
-    return 0
+    print_result(args, {"app_id": args.app, "state": state}, f"{args.app} {state}")
+    return EXIT_OK
 
 
 def _logs(args: argparse.Namespace) -> int:
     from knit import Knit
-    logs = Knit.connect(args.app, **_knit_kwargs(args)).logs()
-    _knit_cli()._print(args, logs, _knit_cli()._logs_text(logs))
-    return 0
+    logs = Knit.connect(args.app, **conf_kwargs(args)).logs()
+    print_result(args, logs, logs_text(logs))
+    return EXIT_OK
 
 
 def add_dask_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     """Register ``knit dask ...`` on the ``knit`` parser."""
-    positive = _knit_cli()._positive
     conn = argparse.ArgumentParser(add_help=False, parents=[parent])
     conn.add_argument("--conf-dir", help="Hadoop conf dir (default: HADOOP_CONF_DIR ...)")
     dask = sub.add_parser("dask", help="Dask clusters on YARN", parents=[parent])
@@ -96,7 +93,7 @@ def add_dask_commands(sub: argparse._SubParsersAction, parent: argparse.Argument
     p.add_argument("--env", help="environment archive (with dask and distributed) of every container")
     p.add_argument("--workers", type=int, default=None, help="workers to start with (default yarn.worker.count)")
     p.add_argument("--worker-memory", help="memory per worker, e.g. '2 GiB' (default yarn.worker.memory)")
-    p.add_argument("--worker-vcores", type=positive, help="vcores per worker (default yarn.worker.vcores)")
+    p.add_argument("--worker-vcores", type=int, help="vcores per worker (default yarn.worker.vcores)")
     p.add_argument("--scheduler-memory", help="memory of the scheduler's and the script's containers")
     p.add_argument("--queue", help="YARN queue (default yarn.queue)")
     p.add_argument("--name", help="application name (default yarn.app-name)")

@@ -27,6 +27,7 @@ from distributed.utils import Log, Logs, get_ip
 from tornado.ioloop import PeriodicCallback
 
 from knit.exceptions import ApplicationFailed, KnitException, SpecError
+from knit.states import ContainerState
 
 from . import config
 from .config import memory_mb, positive_int
@@ -401,7 +402,7 @@ class DaskYARNCluster(SpecCluster):
         left), or drop it from the spec (it exited cleanly)."""
         spec = self.worker_spec.pop(name, None)
         left = self.worker_restarts < 0 or self.restarts_used < self.worker_restarts
-        restart = c["state"] != "SUCCEEDED" and left
+        restart = c["state"] != ContainerState.SUCCEEDED and left
         self._log(f"Worker {name} ({c['id']}) ended {c['state']}, exit status {c.get('exit_status')}: "
                   f"{c.get('diagnostics') or ''}" + ("; replacing it" if restart and spec else ""))
         if restart and spec is not None:

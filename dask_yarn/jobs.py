@@ -18,6 +18,7 @@ from distributed.core import Status, rpc
 from distributed.deploy.spec import ProcessInterface
 
 from knit.exceptions import ApplicationFailed, KnitException
+from knit.states import CONTAINER_ENDED
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ SCHEDULER, DRIVER = "dask-scheduler", "dask-driver"
 ADDRESS_KEY, DASHBOARD_KEY, CLUSTER_KEY = "dask.scheduler-address", "dask.dashboard", "dask.cluster"
 WEB_TARGET_KEY = "knit.web-target"
 #: Container states after which a container never runs again.
-ENDED = frozenset({"SUCCEEDED", "FAILED", "KILLED", "RELEASED"})
+ENDED = CONTAINER_ENDED
 MiB = 2**20
 
 

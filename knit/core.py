@@ -8,6 +8,7 @@ containers. Any number of ``Knit`` objects may live in one process; they share t
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import html
 import json
 import logging
@@ -156,12 +157,8 @@ class Knit:
             With ``keep_alive``: end the application (FAILED, "abandoned") after this many seconds with no
             container alive and no call from a client, so one whose client died without killing it does not
             linger; 0 (default) means never. A client that polls (e.g. :meth:`get_containers`) keeps it.
-        names : list of str, optional
-            One name per container (a letter, then letters, digits, ``.``, ``_``, ``-``): each container finds
-            its own in ``$KNIT_CONTAINER_NAME`` and :meth:`get_containers` lists it.
-        finish_with : list of str, optional
-            Names of containers whose end ends the application with their outcome (SUCCEEDED if such a container
-            exits 0, else FAILED with its diagnostics), whatever else runs: a driver, a service's scheduler.
+        names, finish_with : list of str, optional
+            One name per container (its ``$KNIT_CONTAINER_NAME``); names whose end ends the application.
 
         Returns
         -------
@@ -173,9 +170,7 @@ class Knit:
         SpecError
             Bad input, before anything is uploaded or submitted.
         """
-        if self.app_id is not None and self.runtime_status() not in APP_FINISHED:
-            raise KnitException(f"this Knit is already running {self.app_id}; kill() it first or create "
-                                "another Knit (any number can run in one process)")
+        self._require_idle()
         spec = AppSpec(
             command=cmd, num_containers=num_containers,
             resources=Resources(memory=memory, vcores=virtual_cores),
@@ -184,17 +179,41 @@ class Knit:
             staging=Staging(deps_dir=self.deps_dir, replication=self.replication_factor,
                             upload_always=self.upload_always),
             detached=detached, keep_alive=keep_alive, idle_timeout=idle_timeout, conf=self.conf.overrides(),
-            names=_listed(names, "names"), finish_with=_listed(finish_with, "finish_with"))
+            names=names, finish_with=finish_with)
         spec.validate()  # cheap checks first, before any file is zipped or inspected
         spec.files = self._prepare_files(files)
         spec.env = self._prepare_env(env)
-        spec.validate()
+        return self.submit(spec, checks=checks)
+
+    def _require_idle(self) -> None:
+        if self.app_id is not None and self.runtime_status() not in APP_FINISHED:
+            raise KnitException(f"this Knit is already running {self.app_id}; kill() it first or create "
+                                "another Knit (any number can run in one process)")
+
+    def prepare(self, spec: AppSpec) -> AppSpec:
+        """The spec this Knit would submit for ``spec``, validated (else :class:`SpecError`); nothing is uploaded.
+
+        ``staging.deps_dir`` is qualified (this Knit's ``deps_dir`` when unset) and this Knit's configuration
+        overrides (``pars=``, ``rm=`` ...) go under the spec's ``conf``. ``knit start --dry-run`` prints it.
+        """
+        deps_dir = spec.staging.deps_dir
+        staging = dataclasses.replace(spec.staging, deps_dir=self._qualify(deps_dir) if deps_dir else self.deps_dir)
+        resolved = dataclasses.replace(spec, staging=staging, conf={**self.conf.overrides(), **spec.conf})
+        resolved.validate()
+        return resolved
+
+    def submit(self, spec: AppSpec, checks: bool = True) -> str:
+        """Run a complete spec (:meth:`start` builds one from keywords; ``knit start --spec`` reads one);
+        return the application id. ``checks`` as for :meth:`start`; the spec goes through :meth:`prepare`, its
+        files and env are used as they are."""
+        self._require_idle()
+        spec = self.prepare(spec)
         if checks:
             self._pre_flight_checks(spec)
         client = gateway.client()
         with progress.watch_uploads(lambda: json.loads(client.call("uploadProgress"))):
             result = json.loads(client.call("submit", spec.to_json()))
-        self.app_id, self.detached = result["app_id"], detached
+        self.app_id, self.detached = result["app_id"], spec.detached
         self._close_master()
         logger.info("submitted %s (uploaded %s, reused %s)", self.app_id, result.get("uploaded"),
                     result.get("reused"))
@@ -295,8 +314,8 @@ class Knit:
                        names: Iterable[str] | None = None) -> list:
         """Request more containers running the same command; return the AM's request ids.
 
-        With ``names`` (one per container; ``num_containers`` is then their number), each container is told
-        its name (``$KNIT_CONTAINER_NAME``); a name may not be that of a container still requested or running.
+        With ``names`` (then one container each), each is told its name (``$KNIT_CONTAINER_NAME``); a name may
+        not be that of a container still requested or running.
 
         Raises
         ------
@@ -306,17 +325,13 @@ class Knit:
         vcores = check_int(virtual_cores, "containers.vcores")
         mb = check_int(memory, "containers.memory")
         if names is not None:
-            listed = check_names(_listed(names, "names"), "names")
-            if not listed:
-                raise SpecError("names must name at least one container")
-            return json.loads(self._call_master("addNamedContainers", json.dumps(listed), vcores, mb))
+            listed = json.dumps(check_names(names, "names"))
+            return json.loads(self._call_master("addNamedContainers", listed, vcores, mb))
         n = check_int(num_containers, "containers.count")
         return json.loads(self._call_master("addContainers", n, vcores, mb))
 
     def remove_containers(self, container_id: str | Iterable[str]) -> None:
-        """Stop and release one container (or several); the application keeps running, even with none.
-
-        Each is a container id, or the name of a container still requested or running.
+        """Stop and release containers (by id, or name while live); the application keeps running, even with none.
 
         Raises
         ------
@@ -324,9 +339,8 @@ class Knit:
             If a container is not part of this application.
         """
         ids = [container_id] if isinstance(container_id, str) else list(container_id)
-        containers = self.get_containers()
-        known = {c["id"] for c in containers} | {c.get("name") for c in containers
-                                                 if c.get("name") and c["state"] not in CONTAINER_ENDED}
+        cs = self.get_containers()
+        known = {c["id"] for c in cs} | {c["name"] for c in cs if c.get("name") and c["state"] not in CONTAINER_ENDED}
         unknown = [c for c in ids if c not in known]
         if unknown:
             raise KnitException(f"{unknown} are not containers of {self.app_id} (it has {sorted(map(str, known))})")
@@ -347,11 +361,8 @@ class Knit:
         return json.loads(self._call_master("containers"))
 
     def set_key(self, key: str, value: str | None) -> None:
-        """Set ``key`` in the ApplicationMaster's key-value store (``None`` removes it).
-
-        How an application's parts find each other: its containers read and write the same store over the AM's
-        HTTP server (signed with the token the AM gives them). Values live as long as the AM.
-        """
+        """Set ``key`` in the ApplicationMaster's key-value store (``None`` removes it), which the containers
+        also reach (over the AM's web server): how an application's parts find each other."""
         if value is not None and not isinstance(value, str):
             raise SpecError(f"the value of {key!r} must be a string; got {value!r}")
         self._call_master("setKey", key, value)
@@ -486,12 +497,3 @@ class Knit:
 
 
 atexit.register(Knit._cleanup)
-
-
-def _listed(values: Iterable[str] | None, keyword: str) -> list[str]:
-    """``values`` as a list (``None``: empty); a lone string is an error, not a list of characters."""
-    if values is None:
-        return []
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise SpecError(f"{keyword} must be a list of container names; got {values!r}")
-    return list(values)

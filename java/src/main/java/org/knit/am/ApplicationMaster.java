@@ -129,8 +129,8 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   }
 
   private List<String> initialNames() {
-    return spec.containers.names.isEmpty() ? Collections.<String>nCopies(spec.containers.count, null)
-        : spec.containers.names;
+    List<String> names = spec.containers.names;
+    return names == null || names.isEmpty() ? Collections.<String>nCopies(spec.containers.count, null) : names;
   }
 
   /**
@@ -213,7 +213,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
       allocator.request(Collections.singletonList(r.name), r.memory, r.vcores, r.restarts + 1);
       return;
     }
-    if (r.name != null && spec.finishWith.contains(r.name)) {
+    if (spec.finishesWith(r.name)) {
       finishWith(r);
       return;
     }
@@ -260,7 +260,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
 
   /** Asks for one container per name; a name may not be that of a container still requested or running. */
   List<ContainerTracker.Record> addNamed(List<String> names, int memory, int vcores) {
-    org.knit.spec.Resources.validateNames(names, "names");
+    org.knit.spec.Containers.checkNames(names, "names");
     for (String n : names) {
       if (tracker.liveByName(n) != null) {
         throw new IllegalArgumentException("a container named '" + n + "' is already requested or running");
