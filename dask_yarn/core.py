@@ -14,7 +14,6 @@ import os
 import re
 import warnings
 from typing import Any, Iterable
-from urllib.parse import urljoin, urlsplit
 
 import dask
 import distributed
@@ -301,10 +300,8 @@ class DaskYARNCluster(SpecCluster):
     def dashboard_link(self) -> str:
         """The dashboard: through the ResourceManager's proxy in remote mode, else where the scheduler is."""
         if self.deploy_mode == "remote" and self.app_id:
-            tracking = self.knit.status().get("tracking_url") or ""
-            if not tracking or urlsplit(tracking).port == 0:  # MiniYARNCluster's RM reports its own port as 0
-                tracking = urljoin(self.knit.yarn_api.url, f"/proxy/{self.app_id}/")
-            return tracking.rstrip("/") + "/status"
+            tracking = self.knit.status().get("tracking_url") or ""  # the RM's proxy URL of the application
+            return tracking.rstrip("/") + "/status" if tracking else ""
         return super().dashboard_link
 
     # -- scaling -------------------------------------------------------------------------------------------
