@@ -73,7 +73,8 @@ final class SecureCluster {
     File dir = new File(clusterDir, "kerberos");
     FileUtil.fullyDelete(dir);
     // 0700: keytabs are written into it before their own mode can be set.
-    Files.createDirectories(dir.toPath(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Files.createDirectories(dir.toPath(),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     Properties props = MiniKdc.createConf();
     props.setProperty(MiniKdc.ORG_NAME, "KNIT");
     props.setProperty(MiniKdc.ORG_DOMAIN, "TEST");
