@@ -12,6 +12,7 @@ import time
 from typing import Any, Callable
 
 from .exceptions import ApplicationNotFound, ConfigError, KnitException, SpecError
+from .spec import AppSpec
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -130,7 +131,7 @@ def _start(args: argparse.Namespace) -> int:
     app_id = k.start(args.cmd, num_containers=args.num_containers, virtual_cores=args.vcores,
                      memory=args.memory, files=args.file or None, env=args.env, envvars=_envvars(args.envvar),
                      app_name=args.name, queue=args.queue, checks=not args.no_checks,
-                     max_restarts=args.max_restarts, detached=args.detach)
+                     max_restarts=args.max_restarts, max_attempts=args.max_attempts, detached=args.detach)
     if args.detach:
         _print(args, {"app_id": app_id}, app_id)
         return EXIT_OK
@@ -271,6 +272,9 @@ def add_app_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentP
     p.add_argument("--name", default="knit", help="application name (default knit)")
     p.add_argument("--queue", default="default", help="YARN queue (default 'default')")
     p.add_argument("--max-restarts", type=int, default=0, help="restarts of a failed container (default 0)")
+    p.add_argument("--max-attempts", type=int, default=AppSpec.max_attempts,
+                   help=f"ApplicationMaster attempts (default {AppSpec.max_attempts}; a new attempt adopts the "
+                        "running containers)")
     p.add_argument("--no-checks", action="store_true", help="skip the pre-flight checks against the cluster")
     p.add_argument("--detach", action="store_true", help="print the application id and leave it running")
     p.add_argument("--logs", action="store_true", help="print the containers' logs when it ends")

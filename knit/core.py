@@ -121,7 +121,8 @@ class Knit:
               files: Iterable[str] | None = None, env: str | None = None,
               envvars: Mapping[str, str] | None = None, app_name: str = "knit", queue: str = "default",
               checks: bool = True, max_restarts: int = 0, detached: bool = False,
-              tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0) -> str:
+              tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0,
+              max_attempts: int = AppSpec.max_attempts) -> str:
         """Run ``cmd`` in ``num_containers`` YARN containers; return the application id.
 
         Parameters
@@ -146,7 +147,9 @@ class Knit:
         checks : bool
             Check the request against the cluster (maximum allocation, queue) before submitting.
         max_restarts : int
-            Times a failed container is restarted before the application fails (default 0).
+            Times a failed container is restarted before the application fails (default 0). A container the
+            cluster took away (node lost, preempted: ``exit_class`` ``"platform"`` in :meth:`get_containers`)
+            is replaced without using one.
         detached : bool
             Leave the application running when this Python process exits.
         tags : list of str, optional
@@ -158,6 +161,9 @@ class Knit:
             With ``keep_alive``: end the application (FAILED, "abandoned") after this many seconds with no
             container alive and no call from a client, so one whose client died without killing it does not
             linger; 0 (default) means never. A client that polls (e.g. :meth:`get_containers`) keeps it.
+        max_attempts : int
+            ApplicationMaster attempts YARN makes (default 2). A new attempt adopts the running containers,
+            runs nothing again that already ended, and this ``Knit`` follows it (same secret, new address).
 
         Returns
         -------
@@ -175,7 +181,8 @@ class Knit:
         spec = AppSpec(
             command=cmd, num_containers=num_containers,
             resources=Resources(memory=memory, vcores=virtual_cores),
-            name=app_name, queue=queue, tags=list(tags or []), max_restarts=max_restarts, lang=self.lang,
+            name=app_name, queue=queue, tags=list(tags or []), max_restarts=max_restarts,
+            max_attempts=max_attempts, lang=self.lang,
             envvars=dict(envvars) if isinstance(envvars, Mapping) else ({} if envvars is None else envvars),
             staging=Staging(deps_dir=self.deps_dir, replication=self.replication_factor,
                             upload_always=self.upload_always),
@@ -247,11 +254,13 @@ class Knit:
         app_id = self._require_app("reach the ApplicationMaster")
         with self._master_lock:
             if self._master_gateway is None:
-                host, port, secret = self._master_address(app_id, timeout)
-                self._master_gateway = gateway.connect_master(host, port, secret)
+                self._master_gateway = self._connect_master(app_id, timeout)
             return self._master_gateway.entry_point
 
-    def _master_address(self, app_id: str, timeout: float) -> tuple[str, int, str]:
+    def _connect_master(self, app_id: str, timeout: float) -> Any:
+        """Poll for the AM's address and connect, up to ``timeout`` s. The address is re-read while connecting
+        fails: after an AM died, the RM names the dead attempt's address until it notices, then none until the
+        next attempt registers."""
         deadline = time.monotonic() + timeout
         client = gateway.client()
         last_error: Exception | None = None
@@ -260,29 +269,37 @@ class Knit:
             if state["state"] in TERMINAL_STATES:
                 raise ApplicationFailed(f"{app_id} has ended ({state['state']}, final status "
                                         f"{state.get('final_status')}): {state.get('diagnostics', '')}")
-            try:
-                text = client.call("masterAddress", app_id, self._conf_json)
-            except KnitException as e:  # the AM has not published its address yet
-                text, last_error = None, e
-            info = json.loads(text) if text else None
-            if info and info.get("port"):
-                return info["host"], int(info["port"]), info["secret"]
+            try:  # raises until the AM has published its address
+                info = json.loads(client.call("masterAddress", app_id, self._conf_json) or "null")
+                if info and info.get("port"):
+                    return gateway.connect_master(info["host"], int(info["port"]), info["secret"])
+            except KnitException as e:
+                last_error = e
             if time.monotonic() > deadline:
-                raise GatewayError(f"the ApplicationMaster of {app_id} did not publish its address within "
-                                   f"{timeout:.0f} s (state {state['state']}; last error: {last_error})")
+                raise GatewayError(f"cannot reach the ApplicationMaster of {app_id} within {timeout:.0f} s "
+                                   f"(state {state['state']}; last error: {last_error})")
             time.sleep(0.2)
 
     def _call_master(self, method: str, *args: Any) -> Any:
-        """Call the AM; if the AM is gone, say so in terms of the application's state."""
-        try:
-            return gateway.call_java(getattr(self._master(), method), *args)
-        except GatewayError:
-            self._close_master()
-            report = self.status()
-            if report["state"] in TERMINAL_STATES:
-                raise ApplicationFailed(f"{self.app_id} has ended ({report['state']}, final status "
-                                        f"{report.get('final_status')})") from None
-            raise
+        """Call the AM. If the connection fails while the application runs on, the AM died and YARN is
+        starting another attempt (``max_attempts``): follow it — its new address, the same secret — and make
+        the call once more when it has registered (within ``MASTER_TIMEOUT``). If the application has ended,
+        say so in terms of its state."""
+        for retry in (False, True):
+            try:
+                return gateway.call_java(getattr(self._master(), method), *args)
+            except GatewayError as e:
+                self._close_master()
+                self._raise_if_ended()
+                if retry:
+                    raise
+                logger.info("lost the ApplicationMaster of %s (%s); following its next attempt", self.app_id, e)
+
+    def _raise_if_ended(self) -> None:
+        report = self.status()
+        if report["state"] in TERMINAL_STATES:
+            raise ApplicationFailed(f"{self.app_id} has ended ({report['state']}, final status "
+                                    f"{report.get('final_status')})") from None
 
     def _close_master(self) -> None:
         with self._master_lock:
@@ -329,10 +346,17 @@ class Knit:
         -------
         list of dict
             ``id``, ``state`` (REQUESTED ALLOCATED RUNNING SUCCEEDED FAILED KILLED RELEASED),
-            ``node_id``, ``node_http_address``, ``vcores``, ``memory``, ``exit_status``, ``diagnostics``,
-            ``restarts``, ``start_time``, ``finish_time``, ``request_id``.
+            ``node_id``, ``node_http_address``, ``vcores``, ``memory``, ``exit_status``, ``exit_class``,
+            ``diagnostics``, ``restarts``, ``replaces``, ``start_time``, ``finish_time``, ``request_id``.
+            ``exit_class`` (null while live): ``success``, ``user``, ``memory`` (these two spend
+            ``max_restarts``), ``platform`` (node lost, preempted: replaced for free), ``removed`` or ``lost``.
+            The last 1000 ended containers are listed; :meth:`get_container_counts` has the totals.
         """
         return json.loads(self._call_master("containers"))
+
+    def get_container_counts(self) -> dict:
+        """Totals since the application started, across AM attempts (``restarts_used``, ``exit_class``...)."""
+        return json.loads(self._call_master("counts"))
 
     def get_container_statuses(self) -> dict[str, str]:
         """``{container_id: state}`` for every container of the application."""

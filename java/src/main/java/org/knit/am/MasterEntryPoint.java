@@ -44,7 +44,7 @@ public final class MasterEntryPoint {
             + ", vcores=" + vcores + ", memory=" + memory);
       }
       List<Long> ids = new ArrayList<>();
-      for (ContainerTracker.Record r : am.add(n, memory, vcores)) {
+      for (ContainerRecord r : am.add(n, memory, vcores)) {
         ids.add(r.requestId);
       }
       return Json.toJson(ids);
@@ -62,7 +62,7 @@ public final class MasterEntryPoint {
     enter();
     try {
       am.awaitReady();
-      ContainerTracker.Record r = tracker.byContainerId(containerId);
+      ContainerRecord r = tracker.byContainerId(containerId);
       if (r == null && containerId != null && containerId.matches("\\d+")) {
         r = tracker.byRequestId(Long.parseLong(containerId));
       }
@@ -78,6 +78,20 @@ public final class MasterEntryPoint {
     try {
       am.awaitReady();
       return Json.toJson(tracker.snapshot());
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  /**
+   * The totals since the application started, across ApplicationMaster attempts (as JSON): what
+   * {@code containers()} no longer lists once old ended records are dropped.
+   */
+  public String counts() {
+    enter();
+    try {
+      am.awaitReady();
+      return Json.toJson(tracker.counts());
     } finally {
       inFlight.decrementAndGet();
     }

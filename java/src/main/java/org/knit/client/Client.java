@@ -45,6 +45,7 @@ public final class Client {
       "  --queue Q              YARN queue (default default)",
       "  --env-var K=V          environment variable for the command; repeat for more",
       "  --max-restarts N       restart a failing container up to N times (default 0)",
+      "  --max-attempts N       ApplicationMaster attempts (default 2; a new attempt adopts the containers)",
       "  --master-memory MB     ApplicationMaster memory in MB (default 256)",
       "  --wait                 wait for the application to end; exit 0 only if it SUCCEEDED",
       "  --help                 show this help and exit",
@@ -160,6 +161,7 @@ public final class Client {
         case "--name": s.name = v; break;
         case "--queue": s.queue = v; break;
         case "--max-restarts": s.maxRestarts = nonNegative(flag, v); break;
+        case "--max-attempts": s.maxAttempts = positive(flag, v); break;
         case "--master-memory": s.master.memory = positive(flag, v); break;
         case "--env-var": {
           int eq = v.indexOf('=');

@@ -27,8 +27,9 @@ public final class ApplicationSpec {
   public List<String> tags = new ArrayList<>();
   @SerializedName("application_type")
   public String applicationType = DEFAULT_TYPE;
+  /** ApplicationMaster attempts: 2, so a lost AM node or a crashed AM is survived (work-preserving restart). */
   @SerializedName("max_attempts")
-  public int maxAttempts = 1;
+  public int maxAttempts = 2;
   public Resources master = new Resources(1, 256, 1);
   public String command;
   public Resources containers = new Resources(1, 128, 1);
