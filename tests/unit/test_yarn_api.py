@@ -199,15 +199,6 @@ def test_fair_scheduler_queues_are_found_by_full_or_short_name():
         check_queue(fair, "root.teams")
 
 
-def test_free_memory_check_rounds_up_to_the_minimum_allocation():
-    from knit.checks import InsufficientResources, Limits, check_free
-    limits = Limits(max_memory=8192, max_vcores=8, min_memory=1024, source="test")
-    metrics = {"availableMB": 3072, "availableVirtualCores": 16, "totalMB": 4096, "totalVirtualCores": 16}
-    check_free(metrics, limits, containers=2, memory=128, vcores=1, am_memory=256, am_vcores=1)  # 3 x 1024
-    with pytest.raises(InsufficientResources, match="need 4096 MB .*1024 MB minimum allocation.*3072 MB free"):
-        check_free(metrics, limits, containers=3, memory=128, vcores=1, am_memory=256, am_vcores=1)
-
-
 def test_a_container_larger_than_every_node_is_rejected():
     from knit.checks import Limits, ResourceLimitError, check_sizes
     nodes = [{"usedMemoryMB": 512, "availMemoryMB": 3584, "usedVirtualCores": 1, "availableVirtualCores": 7}]
