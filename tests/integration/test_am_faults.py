@@ -109,8 +109,9 @@ def test_preempted_containers_come_back_when_prod_ends_and_use_no_restart(queues
         containers_in(batch, {"RUNNING"}, 6)
         with app(prod, SLEEP, num_containers=2, memory=256, queue="prod", keep_alive=True):
             containers_in(prod, {"RUNNING"}, 2, timeout=180)
-            preempted = [c for c in batch.get_containers() if c["exit_status"] == -102]
-            assert preempted, batch.get_containers()
+            # batch's AM hears of the preemption at its next heartbeat
+            preempted = wait_until(lambda: [c for c in batch.get_containers() if c["exit_status"] == -102], 60,
+                                   "batch's AM to hear that its containers were preempted (-102)")
             assert {(c["state"], c["exit_class"]) for c in preempted} == {("FAILED", "platform")}, preempted
             waiting = [c for c in batch.get_containers() if c["replaces"] in {p["id"] for p in preempted}]
             assert len(waiting) == len(preempted), batch.get_containers()
