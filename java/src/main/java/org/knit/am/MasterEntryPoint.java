@@ -5,6 +5,7 @@ import org.knit.common.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
 
 /**
@@ -25,9 +26,16 @@ public final class MasterEntryPoint {
     this.tracker = tracker;
   }
 
-  private void enter() {
+  /** Runs one call: counted in flight, noted as the last call, once the AM is ready. */
+  private <T> T serve(Supplier<T> call) {
     inFlight.incrementAndGet();
     lastCall = System.currentTimeMillis();
+    try {
+      am.awaitReady();
+      return call.get();
+    } finally {
+      inFlight.decrementAndGet();
+    }
   }
 
   long lastCall() {
@@ -36,9 +44,7 @@ public final class MasterEntryPoint {
 
   /** Requests {@code n} more containers; returns their request ids as a JSON list. */
   public String addContainers(int n, int vcores, int memory) {
-    enter();
-    try {
-      am.awaitReady();
+    return serve(() -> {
       if (n < 1 || vcores < 1 || memory < 1) {
         throw new IllegalArgumentException("addContainers needs positive n, vcores and memory; got n=" + n
             + ", vcores=" + vcores + ", memory=" + memory);
@@ -48,9 +54,7 @@ public final class MasterEntryPoint {
         ids.add(r.requestId);
       }
       return Json.toJson(ids);
-    } finally {
-      inFlight.decrementAndGet();
-    }
+    });
   }
 
   /**
@@ -59,28 +63,18 @@ public final class MasterEntryPoint {
    * already ended.
    */
   public boolean removeContainer(String containerId) {
-    enter();
-    try {
-      am.awaitReady();
+    return serve(() -> {
       ContainerRecord r = tracker.byContainerId(containerId);
       if (r == null && containerId != null && containerId.matches("\\d+")) {
         r = tracker.byRequestId(Long.parseLong(containerId));
       }
       return r != null && am.remove(r);
-    } finally {
-      inFlight.decrementAndGet();
-    }
+    });
   }
 
   /** Every container as a JSON list of {id, state, request_id, node_id, ...}. */
   public String containers() {
-    enter();
-    try {
-      am.awaitReady();
-      return Json.toJson(tracker.snapshot());
-    } finally {
-      inFlight.decrementAndGet();
-    }
+    return serve(() -> Json.toJson(tracker.snapshot()));
   }
 
   /**
@@ -88,20 +82,12 @@ public final class MasterEntryPoint {
    * {@code containers()} no longer lists once old ended records are dropped.
    */
   public String counts() {
-    enter();
-    try {
-      am.awaitReady();
-      return Json.toJson(tracker.counts());
-    } finally {
-      inFlight.decrementAndGet();
-    }
+    return serve(() -> Json.toJson(tracker.counts()));
   }
 
   /** Ends the application now with {@code finalStatus} (SUCCEEDED, FAILED or KILLED). */
   public void shutdown(String finalStatus, String diagnostics) {
-    enter();
-    try {
-      am.awaitReady();
+    serve(() -> {
       FinalApplicationStatus status;
       try {
         status = FinalApplicationStatus.valueOf(finalStatus);
@@ -112,9 +98,8 @@ public final class MasterEntryPoint {
         throw new IllegalArgumentException("finalStatus must be SUCCEEDED, FAILED or KILLED, got UNDEFINED");
       }
       am.finish(status, diagnostics == null ? "" : diagnostics);
-    } finally {
-      inFlight.decrementAndGet();
-    }
+      return null;
+    });
   }
 
   int inFlight() {
