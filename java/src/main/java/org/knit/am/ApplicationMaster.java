@@ -66,7 +66,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   private final AmState state;
   private final Path stagingDir;
   private final AtomicBoolean finished = new AtomicBoolean();
-  /** Ended without unregistering (the RM ended the attempt): containers are left running. */
+  /** Ended without unregistering (the RM ended the attempt, or unregistering failed): containers keep running. */
   private volatile boolean abandoned;
   private final CountDownLatch done = new CountDownLatch(1);
   /**
@@ -245,7 +245,9 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
       rm.unregisterApplicationMaster(status, diagnostics, null);
       removeStagingDir();
     } catch (Exception e) {
+      // The RM will start another attempt (if any is left): leave it the containers, the spec and the state.
       LOG.error("Could not unregister from the ResourceManager", e);
+      abandoned = true;
     } finally {
       done.countDown();
     }
@@ -278,7 +280,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
       LOG.info("Replacing {} ({}; restarts used {} of {})", r.label(), c.exitClass.json(), c.replacementRestarts,
           spec.maxRestarts);
       allocator.request(1, r.memory, r.vcores, c.replacementRestarts, r.label());
-    } else if (c.exitClass != ExitClassifier.ExitClass.REMOVED) {
+    } else if (!tracker.isRemoved(r)) { // a user's removal never ends the application
       checkOutcome();
     }
   }
