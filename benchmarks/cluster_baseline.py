@@ -1,7 +1,8 @@
 """Baselines Knit is measured against: local cluster start-up, and DistributedShell (Hadoop's reference YARN
 application) from submission to FINISHED for 2 containers.
 
-Usage: ``python benchmarks/cluster_baseline.py [--runs 5]``. Prints each sample and the medians.
+Usage: ``python benchmarks/cluster_baseline.py [--runs 5]``. Prints each sample, the medians and n: the cluster
+start-up is a median over min(runs, 3) fresh clusters, DistributedShell over ``--runs`` runs on one cluster.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def time_distributedshell(lc: LocalCluster, runs: int) -> tuple[list[float], lis
 
 def show(name: str, samples: list[float]) -> float:
     med = statistics.median(samples)
-    print(f"{name:58} median {med:6.2f} s   samples {' '.join(f'{s:.2f}' for s in samples)}")
+    print(f"{name:58} median {med:6.2f} s  n={len(samples)}  samples {' '.join(f'{s:.2f}' for s in samples)}")
     return med
 
 

@@ -92,7 +92,7 @@ def main() -> None:
     print(f"environment: {args.size_mb} MB of data, zip {size:.0f} MiB, zipped once in {zip_time:.2f} s")
     for name, value in med.items():
         runs = ", ".join(f"{v:.2f}" for v in rows[name])
-        print(f"{name:>20}: median {value:6.2f} s   (runs: {runs})")
+        print(f"{name:>20}: median {value:6.2f} s  n={len(rows[name])}  (runs: {runs})")
     upload = med["first upload"] - med["submit, no env"]
     print(f"upload cost over baseline: {upload:.2f} s ({size / max(upload, 1e-9):.0f} MiB/s)")
     for name in ("cached", "cached, new process"):

@@ -1,4 +1,4 @@
-"""The main job: a local Hadoop cluster; Hadoop's DistributedShell, the seed's Knit example and a Dask
+"""The main job: a local Hadoop cluster; Hadoop's DistributedShell, the usage page's Knit example and a Dask
 computation on it, end to end.
 
 Run it with ``bash scripts/demo.sh`` (which installs everything first).
@@ -38,7 +38,7 @@ def distributed_shell_hello(lc: LocalCluster) -> None:
             print(f"  {container} stdout: {m.group(1).strip()!r}")
 
 
-def knit_seed_example() -> None:
+def knit_usage_example() -> None:
     """The usage page's first example, in 2 containers, and what each printed."""
     import knit
 
@@ -85,7 +85,7 @@ def main() -> None:
               f"HDFS {lc.namenode_address}")
         os.environ.update({k: lc.environ()[k] for k in ("HADOOP_CONF_DIR", "PATH")})
         distributed_shell_hello(lc)
-        knit_seed_example()
+        knit_usage_example()
         dask_example()
     print("local cluster stopped")
 

@@ -6,7 +6,10 @@ from .env import CondaCreator
 from .exceptions import (ApplicationFailed, ApplicationNotFound, ClusterError, ConfigError,
                          GatewayError, KnitException, SpecError, YARNError)
 
-__version__ = "0.1.0"
+try:
+    from ._version import __version__  # written by setup.py from pom.xml's <version> at build time
+except ImportError:  # a source checkout that was never built (`pip install .` or setup.sh writes it)
+    __version__ = "0+unknown"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

@@ -9,19 +9,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-# The exceptions live in knit.exceptions; re-exported here for `from knit.checks import ...`.
-from .exceptions import InsufficientResources, PreflightError, QueueError, ResourceLimitError  # noqa: F401
+from .exceptions import InsufficientResources, PreflightError, QueueError, ResourceLimitError
+from .states import NodeState, QueueState
 
-if TYPE_CHECKING:
-    from .yarn_api import YARNAPI
+# The exceptions live in knit.exceptions; importable from here too (`from knit.checks import QueueError`).
+__all__ = ["ClusterREST", "InsufficientResources", "Limits", "PreflightError", "QueueError", "ResourceLimitError",
+           "check_queue", "check_sizes", "counts_vcores", "find_queue", "fits_now", "iter_queues", "preflight",
+           "queue_headroom", "queue_maximum", "scheduler_limits"]
 
 logger = logging.getLogger(__name__)
 
 
+class ClusterREST(Protocol):
+    """What the checks ask the ResourceManager (:class:`knit.yarn_api.YARNAPI` is one), and its ``conf`` if any."""
 
+    def scheduler(self) -> dict: ...
 
+    def nodes(self, states: Any = None) -> list[dict]: ...
+
+    def cluster_metrics(self) -> dict: ...
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,7 @@ def check_queue(info: Mapping[str, Any], queue: str) -> Mapping[str, Any]:
         raise QueueError(f"queue {queue!r} is a parent queue; applications go to leaf queues "
                          f"such as {', '.join(kids[:5])} (queue=)")
     state = q.get("state")
-    if state is not None and state != "RUNNING":
+    if state is not None and state != QueueState.RUNNING:
         raise QueueError(f"queue {queue!r} is {state}, not RUNNING: it accepts no applications")
     return q
 
@@ -233,7 +241,7 @@ def fits_now(headroom: tuple[int, int, str], limits: Limits, containers: int, me
     return None
 
 
-def preflight(yarn_api: YARNAPI, queue: str, containers: int, memory: int, vcores: int,
+def preflight(yarn_api: ClusterREST, queue: str, containers: int, memory: int, vcores: int,
               am_memory: int, am_vcores: int) -> dict[str, Any]:
     """Check that YARN can ever run ``containers`` x (``memory`` MB, ``vcores``) plus the AM in ``queue``.
 
@@ -259,7 +267,7 @@ def preflight(yarn_api: YARNAPI, queue: str, containers: int, memory: int, vcore
     conf = getattr(yarn_api, "conf", None)
     limits = scheduler_limits(info, q, conf)
     vcores_count = counts_vcores(info, q, conf)
-    nodes = yarn_api.nodes(states="RUNNING")
+    nodes = yarn_api.nodes(states=NodeState.RUNNING)
     name = str(q.get("queuePath") or q.get("queueName") or queue)
     check_sizes(limits, nodes, memory, vcores, am_memory, am_vcores, vcores_count, queue_maximum(info, q), name)
     headroom = queue_headroom(info, q, yarn_api.cluster_metrics())

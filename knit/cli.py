@@ -12,7 +12,9 @@ import time
 from typing import Any, Callable
 
 from .exceptions import ApplicationNotFound, ConfigError, KnitException, SpecError
+from .shared import DEPS_DIR_NAME
 from .spec import AppSpec
+from .states import APP_LIVE, FINAL_FAILED, AppState, FinalStatus
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -72,10 +74,6 @@ def add_cluster_commands(sub: argparse._SubParsersAction, parent: argparse.Argum
 
 
 # ---- applications: knit start | ls | status | containers | logs | add | remove | kill | envs ------------------
-
-LIVE = ("NEW", "NEW_SAVING", "SUBMITTED", "ACCEPTED", "RUNNING")
-FAILED_FINAL = ("FAILED", "KILLED")
-
 
 def _knit(args: argparse.Namespace) -> Any:
     from .core import Knit
@@ -157,12 +155,12 @@ def _start(args: argparse.Namespace) -> int:
     if args.logs and not args.json:
         text += "\n" + _logs_text(data["logs"])
     _print(args, data, text)
-    return EXIT_OK if data["final_status"] == "SUCCEEDED" else EXIT_FAILED
+    return EXIT_OK if data["final_status"] == FinalStatus.SUCCEEDED else EXIT_FAILED
 
 
 def _ls(args: argparse.Namespace) -> int:
     api = _yarn(args)
-    states = None if "all" in [s.lower() for s in args.state] else ([s.upper() for s in args.state] or list(LIVE))
+    states = None if "all" in [s.lower() for s in args.state] else ([s.upper() for s in args.state] or list(APP_LIVE))
     apps = api.apps(states=states, user=None if args.all_users else api.user,
                     application_types=None if args.all_types else "KNIT")
     rows = sorted((_app_row(a) for a in apps), key=lambda r: r["id"])
@@ -173,13 +171,13 @@ def _ls(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     row = _app_row(_yarn(args).status(args.app))
     _print(args, row, "\n".join(f"{k:22}{'' if v is None else v}" for k, v in row.items()))
-    return EXIT_FAILED if row["final_status"] in FAILED_FINAL else EXIT_OK
+    return EXIT_FAILED if row["final_status"] in FINAL_FAILED else EXIT_OK
 
 
 def _containers(args: argparse.Namespace) -> int:
     api = _yarn(args)
     app = api.status(args.app)
-    if app.get("applicationType") == "KNIT" and app.get("state") == "RUNNING":
+    if app.get("applicationType") == "KNIT" and app.get("state") == AppState.RUNNING:
         containers = _connect(args).get_containers()  # the AM's view: requested ... released, restarts
     else:
         containers = api.app_containers(args.app)
@@ -220,7 +218,7 @@ def _remove(args: argparse.Namespace) -> int:
 def _kill(args: argparse.Namespace) -> int:
     api = _yarn(args)
     app = api.status(args.app)
-    if app.get("state") not in LIVE:
+    if app.get("state") not in APP_LIVE:
         state = app.get("state")
     elif app.get("applicationType") == "KNIT":  # through Knit: its staging dir goes too
         k = _connect(args)
@@ -282,7 +280,7 @@ def add_app_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentP
 
     p = cmd("ls", _ls, "list your Knit applications (live ones unless --state)")
     p.add_argument("--state", action="append", default=[], metavar="S",
-                   help="NEW, ACCEPTED, RUNNING, FINISHED, FAILED, KILLED or 'all' (repeatable)")
+                   help=f"{', '.join(AppState)} or 'all' (repeatable)")
     p.add_argument("--all-users", action="store_true", help="every user's applications")
     p.add_argument("--all-types", action="store_true", help="applications of every type, not only KNIT")
 
@@ -309,10 +307,21 @@ def add_app_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentP
     p = cmd("kill", _kill, "kill an application")
     p.add_argument("app", metavar="APP", help="application id")
 
-    cmd("envs", _envs, "environments already uploaded to your HDFS home (.knitDeps)")
+    cmd("envs", _envs, f"environments already uploaded to your HDFS home ({DEPS_DIR_NAME})")
 
 
 # ---- entry point -------------------------------------------------------------------------------------------
+
+class _Version(argparse.Action):
+    """``knit --version``: the package's version and the one knit.jar was built as (they must agree)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from . import __version__
+        from .gateway import find_jar, jar_manifest
+        jar = find_jar()
+        print(f"knit {__version__} (knit.jar {jar_manifest(jar).get('Knit-Version', 'unknown')}: {jar})")
+        parser.exit()
+
 
 COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [add_app_commands,
                                                                                        add_cluster_commands]
@@ -324,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", help="print JSON")
     common.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     parser = argparse.ArgumentParser(prog="knit", description="Run programs and Dask clusters on Hadoop YARN.")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the versions of knit and knit.jar")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in COMMANDS:
         add(sub, common)

@@ -16,16 +16,17 @@ import time
 import weakref
 from typing import Any, Iterable, Mapping
 
-from . import checks, env as envs, gateway, logs as logs_, progress
+from . import checks, env as envs, envbuild, gateway, logs as logs_, progress
+from .archives import archive_suffix
 from .conf import HadoopConf
 from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
+from .shared import DEPS_DIR_NAME
 from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int
+from .states import APP_FINISHED, AppState
 from .yarn_api import YARNAPI
 
 logger = logging.getLogger(__name__)
 
-#: YARN application states after which nothing changes.
-TERMINAL_STATES = frozenset({"FINISHED", "FAILED", "KILLED"})
 #: Seconds to wait for a submitted application's ApplicationMaster to publish its gateway address.
 MASTER_TIMEOUT = 120.0
 
@@ -94,8 +95,6 @@ class Knit:
         self._master_lock = threading.Lock()
         self._instances.add(self)
 
-    # -- configuration (knit.conf when present) -----------------------------------------------------------
-
     def _qualify(self, path: str) -> str:
         """``/user/me`` -> ``hdfs://nn:port/user/me`` when ``fs.defaultFS`` is known."""
         default_fs = self.conf.default_fs
@@ -106,7 +105,7 @@ class Knit:
     @property
     def deps_dir(self) -> str:
         """Where shared dependencies (the knit JAR, environments, files) are kept in HDFS."""
-        return self.hdfs_home.rstrip("/") + "/.knitDeps"
+        return f"{self.hdfs_home.rstrip('/')}/{DEPS_DIR_NAME}"
 
     @property
     def yarn_api(self) -> YARNAPI:
@@ -114,8 +113,6 @@ class Knit:
         if self._yarn_api is None:
             self._yarn_api = YARNAPI(conf=self.conf)
         return self._yarn_api
-
-    # -- starting -----------------------------------------------------------------------------------------
 
     def start(self, cmd: str, num_containers: int = 1, virtual_cores: int = 1, memory: int = 128,
               files: Iterable[str] | None = None, env: str | None = None,
@@ -175,7 +172,7 @@ class Knit:
         SpecError
             Bad input, before anything is uploaded or submitted.
         """
-        if self.app_id is not None and self.runtime_status() not in TERMINAL_STATES:
+        if self.app_id is not None and self.runtime_status() not in APP_FINISHED:
             raise KnitException(f"this Knit is already running {self.app_id}; kill() it first or create "
                                 "another Knit (any number can run in one process)")
         spec = AppSpec(
@@ -204,7 +201,7 @@ class Knit:
 
     @staticmethod
     def _prepare_files(files: Iterable[str] | None) -> list[FileSpec]:
-        """Spec entries for ``files`` (:mod:`knit.env` zips directories and recognizes archives)."""
+        """Spec entries for ``files`` (:mod:`knit.env` checks each is readable and validates archives)."""
         if files is None:
             return []
         if isinstance(files, (str, bytes)) or not isinstance(files, Iterable):
@@ -221,8 +218,6 @@ class Knit:
         resources)? Raises before anything is uploaded (:mod:`knit.checks`)."""
         checks.preflight(self.yarn_api, spec.queue, spec.num_containers, spec.resources.memory,
                          spec.resources.vcores, spec.master.memory, spec.master.vcores)
-
-    # -- attaching ----------------------------------------------------------------------------------------
 
     @classmethod
     def connect(cls, app_id: str, **kwargs: Any) -> "Knit":
@@ -241,8 +236,6 @@ class Knit:
         k.app_id, k.detached = app_id, True
         k.status()  # raises ApplicationNotFound for an unknown id
         return k
-
-    # -- the ApplicationMaster ----------------------------------------------------------------------------
 
     def _require_app(self, what: str) -> str:
         if self.app_id is None:
@@ -266,7 +259,7 @@ class Knit:
         last_error: Exception | None = None
         while True:
             state = self.status()
-            if state["state"] in TERMINAL_STATES:
+            if state["state"] in APP_FINISHED:
                 raise ApplicationFailed(f"{app_id} has ended ({state['state']}, final status "
                                         f"{state.get('final_status')}): {state.get('diagnostics', '')}")
             try:  # raises until the AM has published its address
@@ -297,7 +290,7 @@ class Knit:
 
     def _raise_if_ended(self) -> None:
         report = self.status()
-        if report["state"] in TERMINAL_STATES:
+        if report["state"] in APP_FINISHED:
             raise ApplicationFailed(f"{self.app_id} has ended ({report['state']}, final status "
                                     f"{report.get('final_status')})") from None
 
@@ -306,8 +299,6 @@ class Knit:
             if self._master_gateway is not None:
                 self._master_gateway.close()
                 self._master_gateway = None
-
-    # -- containers ---------------------------------------------------------------------------------------
 
     def add_containers(self, num_containers: int = 1, virtual_cores: int = 1, memory: int = 128) -> list:
         """Request more containers running the same command; return the AM's request ids.
@@ -362,8 +353,6 @@ class Knit:
         """``{container_id: state}`` for every container of the application."""
         return {c["id"]: c["state"] for c in self.get_containers()}
 
-    # -- the application ----------------------------------------------------------------------------------
-
     def status(self) -> dict:
         """The ResourceManager's report: ``id``, ``state``, ``final_status``, ``diagnostics``, ... ."""
         app_id = self._require_app("get the status")
@@ -383,7 +372,7 @@ class Knit:
         deadline = None if timeout is None else time.monotonic() + timeout
         delay = 0.1
         while True:
-            if self.runtime_status() in TERMINAL_STATES:
+            if self.runtime_status() in APP_FINISHED:
                 self._close_master()
                 return True
             if deadline is not None and time.monotonic() >= deadline:
@@ -398,15 +387,13 @@ class Knit:
         ended or no application was started."""
         if self.app_id is None:
             return False
-        if self.runtime_status() in TERMINAL_STATES:
+        if self.runtime_status() in APP_FINISHED:
             self._close_master()
             return False
         self._close_master()
         gateway.client().call("kill", self.app_id, self._conf_json)
         self.wait_for_completion(timeout)
-        return self.runtime_status() == "KILLED"
-
-    # -- logs and environments (knit.logs / knit.env) ------------------------------------------------------
+        return self.runtime_status() == AppState.KILLED
 
     def logs(self, container_id: str | None = None) -> dict[str, dict[str, str]]:
         """``{container_id: {"stdout": ..., "stderr": ...}}``: live from the NodeManagers while the
@@ -420,15 +407,13 @@ class Knit:
 
     @staticmethod
     def create_env(env_name: str, packages: Iterable[str] | None = None, **kwargs: Any) -> str:
-        """Build a zipped conda environment and return its path (see :func:`knit.env.create_env`)."""
-        return envs.create_env(env_name, packages=packages, **kwargs)
+        """Build a zipped environment (conda tool, else pip); return its path (:func:`knit.envbuild.create_env`)."""
+        return envbuild.create_env(env_name, packages=packages, **kwargs)
 
     def list_envs(self) -> list[dict]:
         """Environments already uploaded to ``<hdfs_home>/.knitDeps``: ``name, path, size, ...``."""
         entries = json.loads(gateway.client().call("listDir", self.deps_dir, self._conf_json))
-        return [e for e in entries if envs.archive_suffix(e["name"]) is not None]
-
-    # -- lifecycle and display ----------------------------------------------------------------------------
+        return [e for e in entries if archive_suffix(e["name"]) is not None]
 
     def __enter__(self) -> "Knit":
         return self
@@ -445,7 +430,7 @@ class Knit:
         except KnitException as e:
             logger.debug("no status for %s: %s", self.app_id, e)
             return "?", None
-        if state != "RUNNING":
+        if state != AppState.RUNNING:
             return state, None
         try:
             return state, self.get_containers()
@@ -483,7 +468,7 @@ class Knit:
             if k.app_id is None or k.detached or not gateway.client_running():
                 continue
             try:  # ask, don't wait: the RM finishes the kill on its own
-                if k.runtime_status() not in TERMINAL_STATES:
+                if k.runtime_status() not in APP_FINISHED:
                     gateway.client().call("kill", k.app_id, k._conf_json)
             except KnitException as e:
                 logger.warning("could not kill %s at exit: %s", k.app_id, e)

@@ -25,6 +25,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -45,8 +46,6 @@ START_TIMEOUT = 120.0
 MAX_ARGV_CLASSPATH = 100_000
 CLIENT_HEAP = "-Xmx512m"
 
-
-# -- secrets never reach a log ------------------------------------------------------------------------------
 
 class _RedactSecrets(logging.Filter):
     """Py4J logs every command at DEBUG, the authentication command (and so our tokens) included."""
@@ -76,8 +75,6 @@ def _new_secret() -> str:
     return secret
 
 
-# -- finding the pieces -------------------------------------------------------------------------------------
-
 def find_jar() -> str:
     """Path of ``knit.jar``: ``knit/java/knit.jar`` when installed, else ``<checkout>/target/knit.jar``.
 
@@ -94,6 +91,24 @@ def find_jar() -> str:
     raise GatewayError(f"{JAR_NAME} not found (looked in {', '.join(map(str, candidates))}); "
                        "install knit with pip, or build it in the source checkout with "
                        "`mvn -q package -DskipTests`")
+
+
+def jar_manifest(jar: str | None = None) -> dict[str, str]:
+    """The main attributes of a JAR's ``META-INF/MANIFEST.MF`` (default: :func:`find_jar`), e.g.
+    ``Knit-Version``: the version Maven built it as."""
+    with zipfile.ZipFile(jar or find_jar()) as z:
+        text = z.read("META-INF/MANIFEST.MF").decode("utf-8")
+    attributes: dict[str, str] = {}
+    key = None
+    for line in text.splitlines():
+        if line.startswith(" ") and key:  # the JAR spec wraps lines at 72 bytes with a leading space
+            attributes[key] += line[1:]
+        elif ": " in line:
+            key, value = line.split(": ", 1)
+            attributes[key] = value
+        elif not line:  # the main section ends at the first blank line
+            break
+    return attributes
 
 
 def find_hadoop() -> str:
@@ -172,8 +187,6 @@ def client_command(java: str, classpath: str, conn_file: str, workdir: str) -> l
         cp_args = [f"@{argfile}"]
     return [java, *options, CLIENT_HEAP, "-XX:+UseSerialGC", *cp_args, GATEWAY_MAIN, conn_file]
 
-
-# -- launching ----------------------------------------------------------------------------------------------
 
 def _tail(path: str, limit: int = 3000) -> str:
     try:
@@ -315,8 +328,6 @@ def _stop_process(proc: subprocess.Popen, timeout: float = 60.0) -> None:
             timeout = 10.0
 
 
-# -- error translation --------------------------------------------------------------------------------------
-
 _JAVA_ERRORS: list[tuple[str, type[KnitException]]] = [
     ("ApplicationNotFoundException", ApplicationNotFound),
     ("SpecException", SpecError),
@@ -360,8 +371,6 @@ def call_java(method: Callable, *args: Any) -> Any:
         raise GatewayError(f"lost the connection to the Knit JVM: {e}") from e
 
 
-# -- the one client per process -----------------------------------------------------------------------------
-
 _lock = threading.Lock()
 _client: ClientGateway | None = None
 
@@ -396,8 +405,6 @@ def shutdown_client() -> None:
 
 atexit.register(shutdown_client)
 
-
-# -- ApplicationMaster gateways -----------------------------------------------------------------------------
 
 def connect_master(host: str, port: int, secret: str) -> JavaGateway:
     """A Py4J gateway to an ApplicationMaster's ``MasterEntryPoint`` (``.entry_point``).

@@ -1,7 +1,8 @@
 """Finding Java and the JVM options Hadoop 3.4 needs on Java 9+.
 
-The one place the ``--add-opens`` list lives: the client gateway, the local cluster and (through the
-local cluster's NodeManager ``admin-env``) containers all take it from here.
+The client gateway, the local cluster and (through the local cluster's NodeManager ``admin-env``) containers
+take the options from here; the list itself is ``knit/shared/java17-options.txt``, which the ApplicationMaster's
+command line (``org.knit.common.JvmOptions``) reads too.
 """
 from __future__ import annotations
 
@@ -12,17 +13,11 @@ import shutil
 import subprocess
 
 from .exceptions import GatewayError
+from .shared import read_lines
 
-_OPENS = ["java.base/java.lang", "java.base/java.io", "java.base/java.lang.reflect", "java.base/java.math",
-          "java.base/java.net", "java.base/java.text", "java.base/java.util", "java.base/java.util.concurrent",
-          "java.base/java.util.zip", "java.base/java.nio", "java.base/sun.nio.ch", "java.base/sun.security.util",
-          "java.base/sun.security.x509"]
-_EXPORTS = ["java.base/sun.net.dns", "java.base/sun.net.util"]
-
-#: Options that let Hadoop 3.4 run on Java 17; ``IgnoreUnrecognizedVMOptions`` keeps them harmless on Java 8.
-JAVA17_OPTIONS: list[str] = (["-XX:+IgnoreUnrecognizedVMOptions"]
-                             + [f"--add-opens={m}=ALL-UNNAMED" for m in _OPENS]
-                             + [f"--add-exports={m}=ALL-UNNAMED" for m in _EXPORTS])
+#: Options that let Hadoop 3.4 run on Java 17 (HADOOP-19310); ``IgnoreUnrecognizedVMOptions`` first keeps them
+#: harmless on Java 8.
+JAVA17_OPTIONS: list[str] = read_lines("java17-options.txt")
 
 
 def java_executable() -> str:

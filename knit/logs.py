@@ -7,8 +7,8 @@ node; the AM's own container comes from the ResourceManager's list of the attemp
 the application ends they come from the aggregated logs (what ``yarn logs`` reads), through the client
 JVM's ``logs(appId, containerId, confJson)`` (ARCHITECTURE.md). Aggregation finishes a few seconds
 after the application: reading waits, with a deadline, for the RM's ``logAggregationStatus`` to
-settle. HTTP goes through :class:`knit.yarn_api.YARNAPI` (HA, HTTPS, SPNEGO, retries). No HTML is
-parsed anywhere.
+settle. HTTP goes through :class:`knit.yarn_api.YARNAPI` (its NodeManager calls are :mod:`knit.nodemanager`;
+HA, HTTPS, SPNEGO and retries are :mod:`knit.rest`). No HTML is parsed anywhere.
 """
 from __future__ import annotations
 
@@ -20,14 +20,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, TextIO
 
 from .exceptions import ApplicationFailed, KnitException, YARNError
+from .progress import Activity
+from .states import AGGREGATION_SETTLED, APP_FINISHED, CONTAINER_LAUNCHED
 
 log = logging.getLogger(__name__)
 
-TERMINAL_STATES = frozenset({"FINISHED", "FAILED", "KILLED"})
-#: AM container states whose process was started, so a NodeManager holds its logs.
-LAUNCHED_STATES = frozenset({"RUNNING", "SUCCEEDED", "FAILED", "KILLED", "COMPLETE"})
-#: RM ``logAggregationStatus`` values after which the aggregated logs will not change.
-AGGREGATION_DONE = frozenset({"SUCCEEDED", "FAILED", "TIME_OUT", "DISABLED"})
 DEFAULT_FILES = ("stdout", "stderr")
 
 Logs = dict[str, dict[str, str]]
@@ -75,8 +72,6 @@ def parts_of(knit: Any) -> LogParts:
     )
 
 
-# ------------------------------------------------------------------------------------------ live
-
 def _status_code(e: YARNError) -> int | None:
     return getattr(e, "status_code", None)
 
@@ -107,7 +102,7 @@ def live_targets(parts: LogParts) -> dict[str, str]:
     attempt's containers adds the AM's own container.
     """
     targets = {c["id"]: c["node_http_address"] for c in parts.containers()
-               if c.get("state") in LAUNCHED_STATES and c.get("node_http_address")}
+               if c.get("state") in CONTAINER_LAUNCHED and c.get("node_http_address")}
     for c in parts.rest.app_containers(parts.app_id):
         if c.get("node_http_address"):
             targets.setdefault(c["id"], c["node_http_address"])
@@ -127,8 +122,6 @@ def fetch_live(parts: LogParts, container_id: str | None = None) -> Logs:
     return {cid: container_logs_live(parts.rest, node, cid) for cid, node in sorted(targets.items())}
 
 
-# ------------------------------------------------------------------------------------------ aggregated
-
 def _aggregation_status(rest: Any, app_id: str) -> str | None:
     return rest.status(app_id).get("logAggregationStatus")
 
@@ -136,15 +129,21 @@ def _aggregation_status(rest: Any, app_id: str) -> str | None:
 def fetch_aggregated(parts: LogParts, container_id: str | None = None,
                      timeout: float = 60.0) -> Logs:
     """Logs of a finished application from the aggregated logs, waiting (up to ``timeout`` s) for
-    aggregation to finish."""
+    aggregation to finish (shown as an :class:`~knit.progress.Activity` once it lasts a second)."""
+    with Activity(f"waiting for the aggregated logs of {parts.app_id}", delay=1.0) as activity:
+        return _poll_aggregated(parts, container_id, timeout, activity)
+
+
+def _poll_aggregated(parts: LogParts, container_id: str | None, timeout: float, activity: Activity) -> Logs:
     deadline = time.monotonic() + timeout
     delay = 0.2
     while True:
         status = _aggregation_status(parts.rest, parts.app_id) if parts.rest is not None else None
-        settled = status is None or status in AGGREGATION_DONE
+        settled = status is None or status in AGGREGATION_SETTLED
         logs = _normalize(json.loads(parts.aggregated(parts.app_id, container_id) or "{}"))
         if settled and (logs or status is not None):
             return logs
+        activity.update(phase=f"log aggregation {status or 'not started'}")
         if time.monotonic() >= deadline:
             if logs:
                 log.warning("log aggregation of %s not finished after %.0f s (%s); logs may be partial",
@@ -159,8 +158,6 @@ def fetch_aggregated(parts: LogParts, container_id: str | None = None,
 def _normalize(logs: dict) -> Logs:
     return {cid: {**{n: "" for n in DEFAULT_FILES}, **files} for cid, files in logs.items()}
 
-
-# ------------------------------------------------------------------------------------------ public
 
 def fetch_logs(knit_or_parts: Any, container_id: str | None = None, timeout: float = 60.0) -> Logs:
     """``{container_id: {"stdout": ..., "stderr": ..., <other log file>: ...}}`` for an application.
@@ -181,16 +178,12 @@ def fetch_logs(knit_or_parts: Any, container_id: str | None = None, timeout: flo
         every node, plus the AM's own); from the aggregated logs once it has ended.
     """
     parts = knit_or_parts if isinstance(knit_or_parts, LogParts) else parts_of(knit_or_parts)
-    if parts.state() not in TERMINAL_STATES:
+    if parts.state() not in APP_FINISHED:
         try:
             return fetch_live(parts, container_id)
         except ApplicationFailed:
             log.debug("%s ended while reading live logs; reading aggregated logs", parts.app_id)
     return fetch_aggregated(parts, container_id, timeout)
-
-
-#: The name :class:`knit.Knit` looks for.
-get_logs = fetch_logs
 
 
 def format_logs(logs: Logs) -> str:

@@ -5,14 +5,17 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from knit.yarn_api import FINISHED_STATES, YARNAPI
+from knit.states import APP_FINISHED
+from knit.yarn_api import YARNAPI
 from helpers import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,13 +45,14 @@ def cleanup(api):
     ids: list[str] = []
     yield ids
     for app_id in ids:
-        if api.state(app_id) not in FINISHED_STATES:
+        if api.state(app_id) not in APP_FINISHED:
             api.kill(app_id)
 
 
 def test_help_everywhere_and_usage_errors_exit_2(hadoop_cluster):
     top = knit("--help")
-    assert top.returncode == 0 and all(c in top.stdout for c in SUBCOMMANDS)
+    listed = re.search(r"\{([\w,-]+)\}", top.stdout)  # argparse's {start,ls,...} list of subcommands
+    assert top.returncode == 0 and listed and set(SUBCOMMANDS) <= set(listed.group(1).split(",")), top.stdout
     from knit.cli import main  # the same parser in-process: every subcommand's --help
     for sub in SUBCOMMANDS:
         assert main([sub, "--help"]) == 0
@@ -81,13 +85,18 @@ def test_attached_start_success_and_failure(api, cleanup):
 
     failed = knit_json("start", "exit 3", "--name", "knit-cli-fail", expect=1)
     cleanup.append(failed["app_id"])
-    assert failed["final_status"] == "FAILED" and "3" in failed["diagnostics"]
+    assert failed["final_status"] == "FAILED"
+    assert re.search(r"container_\w+ exited with code 3: ", failed["diagnostics"]), failed["diagnostics"]
     assert knit("status", failed["app_id"]).returncode == 1
 
 
-def test_detached_app_through_every_subcommand(hadoop_cluster, api, cleanup):
+def test_detached_app_through_every_subcommand(hadoop_cluster, api, cleanup, tmp_path):
     name = f"knit-cli-{uuid.uuid4().hex[:8]}"
-    started = knit_json("start", "sleep 600", "-n", "1", "--memory", "128", "--name", name, "--detach")
+    env = tmp_path / f"{name}.zip"  # a tiny environment, so that `knit envs` has something of ours to list
+    with zipfile.ZipFile(env, "w") as zf:
+        zf.writestr(f"{name}/bin/python", "#!/bin/sh\n")
+    started = knit_json("start", "sleep 600", "-n", "1", "--memory", "128", "--name", name, "--detach",
+                        "--env", str(env))
     app_id = started["app_id"]
     cleanup.append(app_id)
 
@@ -113,7 +122,8 @@ def test_detached_app_through_every_subcommand(hadoop_cluster, api, cleanup):
     wait_until(lambda: {c["id"]: c["state"] for c in knit_json("containers", app_id)}[first] == "KILLED",
              60, "the removed container to be KILLED")
 
-    assert isinstance(knit_json("envs"), list)
+    envs = {e["name"]: e for e in knit_json("envs")}
+    assert envs[env.name]["size"] == env.stat().st_size, envs
 
     killed = knit_json("kill", app_id)
     assert killed == {"app_id": app_id, "state": "KILLED"}

@@ -7,11 +7,10 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import requests
 
-from helpers import wait_until
+from helpers import assert_no_process, processes_matching, wait_until
 from knit.localcluster import read_cluster_json
 
 
@@ -67,17 +66,6 @@ def test_distributedshell_through_hadoop_jar(hadoop_cluster):
                interval=1)
 
 
-def _wait_gone(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_cluster_jvm_dies_with_sigkilled_parent(tmp_path):
     """A LocalCluster's JVM exits when the Python process that started it is SIGKILLed."""
     code = ("import sys\nfrom knit.localcluster import LocalCluster\n"
@@ -88,9 +76,10 @@ def test_cluster_jvm_dies_with_sigkilled_parent(tmp_path):
         line = parent.stdout.readline()
         assert line.strip().isdigit(), f"cluster did not start: {line!r}"
         jvm = int(line)
+        assert processes_matching(f"--dir {tmp_path}") == [jvm]  # what the check below looks for is there
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(30)
-        assert _wait_gone(jvm, 90), f"cluster JVM {jvm} outlived its SIGKILLed parent"
+        assert_no_process(f"--dir {tmp_path}", timeout=90)  # the cluster JVM, and anything it started
     finally:
         if parent.poll() is None:
             parent.kill()
@@ -106,10 +95,10 @@ def test_cli_cluster_up_status_down(tmp_path):
         status = run(knit + ["cluster", "status", "--dir", d])
         assert info["rm_web_address"] in status.stdout
         # the detached cluster outlives the `knit cluster up` process
-        os.kill(info["pid"], 0)
+        assert processes_matching(f"--dir {d}") == [info["pid"]]
     finally:
         run(knit + ["cluster", "down", "--dir", d])
-    assert _wait_gone(info["pid"], 5)
+    assert_no_process(f"--dir {d}", timeout=5)
     assert read_cluster_json(d) is None
     after = subprocess.run(knit + ["cluster", "status", "--dir", d], capture_output=True, text=True)
     assert after.returncode == 1
@@ -133,6 +122,7 @@ def test_failed_start_raises_with_the_log_tail(tmp_path, monkeypatch):
     assert "exited with code" in message
     assert "NoClassDefFoundError" in message or "ClassNotFoundException" in message
     assert lc._proc is None
+    assert_no_process(f"--dir {tmp_path / 'c'}")
 
 
 def test_start_deadline_raises_and_kills_the_jvm(tmp_path):
@@ -147,8 +137,7 @@ def test_start_deadline_raises_and_kills_the_jvm(tmp_path):
         lc.stop()
         raise AssertionError("a 0.5 s deadline was met")
     assert lc._proc is None
-    out = subprocess.run(["pgrep", "-f", f"--dir {tmp_path / 'c'}"], capture_output=True, text=True).stdout
-    assert out.strip() == "", f"JVM left behind: {out}"
+    assert_no_process(f"--dir {tmp_path / 'c'}")
 
 
 def test_containers_find_python_and_java_home(hadoop_cluster):

@@ -22,7 +22,7 @@ from py4j.protocol import Py4JError
 
 from knit import Knit, gateway
 from knit.exceptions import ApplicationNotFound, GatewayError, KnitException, SpecError
-from helpers import STARTED, app, wait_until
+from helpers import STARTED, app, pid_alive, processes_matching, staging_entries, wait_until
 
 SEED_CMD = "python -c 'import sys; print(sys.path); import socket; print(socket.gethostname())'"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -41,21 +41,17 @@ def rm_apps(cluster) -> list[dict]:
     return (r.json().get("apps") or {}).get("app") or []
 
 
+def apps_named(cluster, name: str) -> list[str]:
+    """Ids of the applications the RM knows (in any state) by that name."""
+    return [a["id"] for a in rm_apps(cluster) if a["name"] == name]
+
+
 def node_memory(cluster) -> int:
     r = requests.get(f"http://{cluster.rm_web_address}/ws/v1/cluster/nodes", timeout=30)
     r.raise_for_status()
     nodes = r.json()["nodes"]["node"]
     assert len(nodes) == 2
     return min(n["availMemoryMB"] + n["usedMemoryMB"] for n in nodes)
-
-
-def staging_entries(cluster, home: str = "/user/root") -> set[str]:
-    r = requests.get(f"http://{cluster.webhdfs_address}/webhdfs/v1{home}/.knit",
-                     params={"op": "LISTSTATUS", "user.name": "root"}, timeout=30)
-    if r.status_code == 404:
-        return set()
-    r.raise_for_status()
-    return {s["pathSuffix"] for s in r.json()["FileStatuses"]["FileStatus"]}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -103,15 +99,36 @@ def spread_app(hadoop_cluster):
         yield k
 
 
+def _read_answers(s: socket.socket, lines: int) -> bytes:
+    """What a Py4J server sends back: up to ``lines`` answer lines, or less if it hangs up."""
+    received = b""
+    with contextlib.suppress(ConnectionResetError):
+        while received.count(b"\n") < lines and (chunk := s.recv(4096)):
+            received += chunk
+    return received
+
+
+def rm_nodes(cluster) -> dict[str, str]:
+    """node id -> NodeManager web address, as the RM lists its nodes."""
+    r = requests.get(f"http://{cluster.rm_web_address}/ws/v1/cluster/nodes", timeout=30)
+    r.raise_for_status()
+    return {n["id"]: n["nodeHTTPAddress"] for n in r.json()["nodes"]["node"]}
+
+
 class TestOneAppOnTwoNodes:
-    def test_get_containers_spans_both_nodemanagers(self, spread_app):
-        containers = [c for c in spread_app.get_containers() if c["state"] == "RUNNING"]
-        assert len(containers) == 2
-        assert len({c["node_id"] for c in containers}) == 2
+    def test_get_containers_spans_both_nodemanagers(self, spread_app, hadoop_cluster):
+        containers = spread_app.get_containers()
+        assert [c["state"] for c in containers] == ["RUNNING", "RUNNING"]
+        # one container on each of the cluster's two NodeManagers, as the RM knows them
+        assert {c["node_id"]: c["node_http_address"] for c in containers} == rm_nodes(hadoop_cluster)
+        memory = node_memory(hadoop_cluster) // 2 + 256
         for c in containers:
-            assert c["id"].startswith("container_") and c["node_http_address"]
-            assert c["exit_status"] in (None, -1000) or c["state"] == "RUNNING"
+            assert re.fullmatch(r"container_\d+_\d+_\d+_\d+", c["id"]) and spread_app.app_id[12:] in c["id"]
+            assert (c["memory"], c["vcores"], c["restarts"]) == (memory, 1, 0)
+            # running: started, not ended, no exit status yet
+            assert c["start_time"] > 0 and c["finish_time"] == 0 and c["exit_status"] is None, c
         assert spread_app.get_container_statuses() == {c["id"]: "RUNNING" for c in containers}
+        assert spread_app.app_id in staging_entries(hadoop_cluster)  # its staging dir, while it runs
         assert spread_app.app_id in repr(spread_app) and "RUNNING" in repr(spread_app)
         assert "containers=2" in repr(spread_app)
         assert spread_app.app_id in spread_app._repr_html_()
@@ -120,15 +137,19 @@ class TestOneAppOnTwoNodes:
         report = spread_app.status()
         host, port = report["am_host"], int(report["am_rpc_port"])
         assert port > 0
-        # a raw socket speaking Py4J's call protocol without authenticating first
+        call = b"c\nt\ncontainers\ne\n"  # Py4J's call protocol: containers() on the entry point
+        # a raw socket making the call without authenticating first: the AM hangs up, answering nothing
         with socket.create_connection((host, port), timeout=10) as s:
-            s.sendall(b"c\nt\ncontainers\ne\n")
-            s.settimeout(10)
-            received = b""
-            with contextlib.suppress(ConnectionResetError):
-                while chunk := s.recv(4096):
-                    received += chunk
-        assert b"container_" not in received
+            s.sendall(call)
+            received = _read_answers(s, 2)
+        assert b"container_" not in received, received
+        # the same bytes after Py4J's auth command with the secret do get the containers (so the check above
+        # would see them if the AM served them)
+        secret = spread_app._master_address(spread_app.app_id, 60)[2]
+        with socket.create_connection((host, port), timeout=10) as s:
+            s.sendall(b"A\n" + secret.encode() + b"\n" + call)
+            authed = _read_answers(s, 2)
+        assert authed.startswith(b"!yv\n") and b"container_" in authed, authed[:300]
         # a Py4J client without a token, and one with a wrong token
         no_token = JavaGateway(gateway_parameters=GatewayParameters(address=host, port=port, auto_convert=True))
         try:
@@ -184,7 +205,9 @@ def test_add_remove_to_zero_then_kill(hadoop_cluster):
 def test_keep_alive_app_outlives_its_containers(hadoop_cluster):
     """With keep_alive, containers that all end on their own do not end the app; kill() does."""
     k = Knit()
-    with app(k, "exit 0", num_containers=1, keep_alive=True):
+    name = f"knit-keep-alive-{uuid.uuid4().hex[:8]}"
+    with app(k, "exit 0", num_containers=1, keep_alive=True, app_name=name) as app_id:
+        assert apps_named(hadoop_cluster, name) == [app_id]  # as the bad-input test looks for a submission
         wait_until(lambda: list(k.get_container_statuses().values()) == ["SUCCEEDED"], 120,
                    "the only container to exit 0")
         assert not k.wait_for_completion(timeout=3)
@@ -217,22 +240,32 @@ def test_failing_command_restarts_twice_then_fails_with_its_exit_code(hadoop_clu
         assert k.wait_for_completion(300)
         report = k.status()
     assert report["final_status"] == "FAILED", report
-    assert re.search(r"exit (code|status)\D{0,3}3", report["diagnostics"], re.I), report["diagnostics"]
+    # the AM's outcome: only the last of the three failed containers counts (the others were replaced)
+    assert re.search(r"(?m)^1 container\(s\) failed:\ncontainer_\w+ exited with code 3: ", report["diagnostics"]), \
+        report["diagnostics"]
     assert attempts.read_text().count("attempt") == 3  # the first run and exactly two restarts
 
 
 # -- many Knits per process, and the process's exit ----------------------------------------------------------
 
+def client_jvms() -> list[int]:
+    """The client JVMs this process has started (its children running the client gateway)."""
+    return processes_matching(gateway.GATEWAY_MAIN, parent=os.getpid())
+
+
 def test_two_knits_run_two_apps_at_once(hadoop_cluster):
     k1, k2 = Knit(), Knit()
-    with app(k1, "sleep 900") as a1, app(k2, "sleep 900") as a2:
-        assert a1 != a2
-        running(k1, 1)
-        running(k2, 1)
-        assert k1.runtime_status() == k2.runtime_status() == "RUNNING"
-        assert gateway._client is not None  # one client JVM served both
-        assert k2.kill()
-        assert k1.runtime_status() == "RUNNING"
+    with app(k1, "sleep 900") as a1:
+        jvm = gateway.client().proc.pid  # the client JVM that submitted a1
+        with app(k2, "sleep 900") as a2:
+            assert a1 != a2
+            running(k1, 1)
+            running(k2, 1)
+            assert k1.runtime_status() == k2.runtime_status() == "RUNNING"
+            # one client JVM served both: the one that submitted a1 is still this process's only one
+            assert gateway.client().proc.pid == jvm and client_jvms() == [jvm]
+            assert k2.kill()
+            assert k1.runtime_status() == "RUNNING"
 
 
 def test_apps_die_with_the_process_unless_detached(hadoop_cluster):
@@ -255,24 +288,13 @@ def test_apps_die_with_the_process_unless_detached(hadoop_cluster):
     STARTED.extend([info["attached"], info["detached"]])
     attached, detached = Knit.connect(info["attached"]), Knit.connect(info["detached"])
     try:
-        wait_until(lambda: not _pid_alive(info["jvm"]), 120, "the orphaned client JVM to exit")
+        wait_until(lambda: not pid_alive(info["jvm"]), 120, "the orphaned client JVM to exit")
         assert attached.wait_for_completion(120)
         assert attached.runtime_status() == "KILLED"
         assert detached.runtime_status() in ("ACCEPTED", "RUNNING")
     finally:
         detached.kill()
         attached.kill()
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with contextlib.suppress(FileNotFoundError):
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split()[2] != "Z"
-    return False
 
 
 # -- bad input ------------------------------------------------------------------------------------------------
@@ -293,7 +315,7 @@ def test_bad_input_raises_before_submission(hadoop_cluster, kwargs, match):
     kwargs = {"cmd": "sleep 1", "app_name": name, **kwargs}
     with pytest.raises(SpecError, match=match):
         Knit().start(**kwargs)
-    assert not [a for a in rm_apps(hadoop_cluster) if a["name"] == name]
+    assert apps_named(hadoop_cluster, name) == []
 
 
 def test_unknown_app_id(hadoop_cluster):

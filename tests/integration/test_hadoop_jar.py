@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from helpers import staging_entries
+
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = re.compile(r"^application_\d+_\d+$", re.M)
 
@@ -68,12 +70,6 @@ def aggregated_logs(app_id: str, deadline_s: float = 120) -> str:
         time.sleep(1)
 
 
-def staging_dirs() -> str:
-    proc = subprocess.run(["hadoop", "fs", "-ls", ".knit"], capture_output=True, text=True, timeout=120,
-                          env=_quiet_env())
-    return proc.stdout
-
-
 def test_two_containers_with_a_file_succeed(hadoop_cluster, knit_jar, tmp_path):
     data = tmp_path / "data.txt"
     data.write_text("shipped-by-knit\n")
@@ -90,17 +86,19 @@ def test_two_containers_with_a_file_succeed(hadoop_cluster, knit_jar, tmp_path):
     logs = aggregated_logs(app_id)
     assert logs.count("shipped-by-knit") == 2
     assert logs.count("marker-hello world") == 2
-    assert app_id not in staging_dirs()
+    assert app_id not in staging_entries(hadoop_cluster)  # removed at the end (seen while running: test_core)
 
 
 def test_failing_command_exits_nonzero_with_its_exit_code(hadoop_cluster, knit_jar):
+    before = app_count(hadoop_cluster)
     proc = hadoop_jar(knit_jar, "--command", "echo oops >&2; exit 3", "--num-containers", "1", "--wait")
     app_id = app_id_of(proc)
     assert proc.returncode == 1, proc.stderr
+    assert app_count(hadoop_cluster) > before  # a submission shows in the count (the usage-error test relies on it)
     app = rm_app(hadoop_cluster, app_id)
     assert (app["state"], app["finalStatus"]) == ("FINISHED", "FAILED")
-    assert "exited with code 3" in app["diagnostics"]
-    assert "FAILED" in proc.stderr
+    assert re.search(r"container_\w+ exited with code 3: ", app["diagnostics"]), app["diagnostics"]
+    assert f"knit: {app_id} FINISHED FAILED: " in proc.stderr
 
 
 @pytest.mark.parametrize("args, message", [
@@ -126,4 +124,5 @@ def test_help_documents_every_flag(hadoop_cluster, knit_jar):
     assert proc.returncode == 0
     for flag in ("--command", "--num-containers", "--memory", "--vcores", "--files", "--env", "--name", "--queue",
                  "--env-var", "--wait"):
-        assert flag in proc.stdout
+        # the flag itself, not a longer one that starts with it (`--env` in `--env-var`)
+        assert re.search(rf"(?<![\w-]){flag}(?![\w-])", proc.stdout), f"{flag} missing from:\n{proc.stdout}"

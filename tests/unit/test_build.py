@@ -41,6 +41,13 @@ def test_knit_jar_is_java8_bytecode_with_client_main(knit_jar):
     assert "Main-Class: org.knit.client.Client" in manifest
 
 
+def test_knit_jar_carries_the_shared_files_python_reads(knit_jar):
+    shared = sorted(p for p in (REPO / "knit" / "shared").iterdir() if p.suffix in (".json", ".txt"))
+    assert {p.name for p in shared} >= {"states.json", "java17-options.txt", "names.json"}
+    for path in shared:
+        assert knit_jar.read(f"org/knit/shared/{path.name}") == path.read_bytes(), f"{path.name} differs in the JAR"
+
+
 def test_setup_py_without_maven_says_so():
     env = {"PATH": "/nonexistent", "HOME": os.environ.get("HOME", "/tmp")}
     proc = subprocess.run([sys.executable, "setup.py", "build_jar"], cwd=REPO, env=env, capture_output=True,

@@ -1,14 +1,46 @@
-"""Pre-flight headroom (knit.checks) against fabricated ResourceManager scheduler answers: what can never run
-is refused, what does not fit now is submitted (YARN queues it), and vcores count only where the scheduler
-counts them."""
+"""knit.checks' arithmetic without a cluster (the live pre-flight checks are in tests/integration/test_yarn_api.py
+and tests/integration/test_queueing.py), against fabricated ResourceManager scheduler answers: what can never run
+is refused, what does not fit now is submitted (YARN queues it), and vcores count only where the scheduler counts
+them.
+
+The local cluster runs the Capacity Scheduler; these dicts follow the RM's documented answers for the FIFO and
+Fair schedulers, to check our reading of them.
+"""
 from __future__ import annotations
 
 import logging
 
 import pytest
 
-from knit.checks import (Limits, ResourceLimitError, counts_vcores, fits_now, preflight, queue_headroom,
-                         queue_maximum)
+from knit.checks import (Limits, QueueError, ResourceLimitError, check_queue, check_sizes, counts_vcores, fits_now,
+                         preflight, queue_headroom, queue_maximum, scheduler_limits)
+
+
+def test_fifo_scheduler_has_only_the_default_queue_and_reports_its_limits():
+    fifo = {"type": "fifoScheduler", "minQueueMemoryCapacity": 1024, "maxQueueMemoryCapacity": 8192}
+    assert check_queue(fifo, "default") is fifo
+    with pytest.raises(QueueError, match="only 'default'"):
+        check_queue(fifo, "etl")
+    limits = scheduler_limits(fifo)
+    assert (limits.max_memory, limits.min_memory) == (8192, 1024)
+
+
+def test_fair_scheduler_queues_are_found_by_full_or_short_name():
+    fair = {"type": "fairScheduler", "queueName": "root", "childQueues": {"queue": [
+        {"type": "fairSchedulerLeafQueueInfo", "queueName": "root.default"},
+        {"type": "fairSchedulerQueueInfo", "queueName": "root.teams", "childQueues": {"queue": [
+            {"type": "fairSchedulerLeafQueueInfo", "queueName": "root.teams.ml"}]}}]}}
+    assert check_queue(fair, "ml")["queueName"] == "root.teams.ml"
+    assert check_queue(fair, "root.default")["queueName"] == "root.default"
+    with pytest.raises(QueueError, match="parent queue"):
+        check_queue(fair, "root.teams")
+
+
+def test_a_container_larger_than_every_node_is_rejected():
+    nodes = [{"usedMemoryMB": 512, "availMemoryMB": 3584, "usedVirtualCores": 1, "availableVirtualCores": 7}]
+    check_sizes(Limits(None, None, 1, "unknown"), nodes, 4096, 8, 256, 1)
+    with pytest.raises(ResourceLimitError, match="largest of 1 running nodes has 4096 MB"):
+        check_sizes(Limits(None, None, 1, "unknown"), nodes, 6000, 1, 256, 1)
 
 
 def capacity_queue(name="default", max_mem=8192, max_vc=16, used_mem=0, used_vc=0, am_limit_vcores=1):

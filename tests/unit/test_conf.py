@@ -1,12 +1,11 @@
 """knit.conf on conf dirs shaped like real clusters' (tests/unit/fixtures/conf); no cluster needed."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from knit.conf import HadoopConf, find_conf_dir, parse_site_file
+from knit.conf import HadoopConf
 from knit.exceptions import ConfigError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "conf"
@@ -18,35 +17,14 @@ def conf(name: str, **kw) -> HadoopConf:
     return HadoopConf(FIXTURES / name, **kw)
 
 
-# ---- finding the conf dir ---------------------------------------------------------------------------------------
-
-def test_search_order_hadoop_conf_dir_before_yarn_conf_dir_before_hadoop_home(tmp_path):
-    home = tmp_path / "hadoop"
-    shutil.copytree(FIXTURES / "single", home / "etc" / "hadoop")
-    env = {"HADOOP_CONF_DIR": str(FIXTURES / "ha"), "YARN_CONF_DIR": str(FIXTURES / "https_kerberos"),
-           "HADOOP_HOME": str(home)}
-    assert find_conf_dir(environ=env)[:2] == (FIXTURES / "ha", "HADOOP_CONF_DIR")
-    del env["HADOOP_CONF_DIR"]
-    assert find_conf_dir(environ=env)[:2] == (FIXTURES / "https_kerberos", "YARN_CONF_DIR")
-    del env["YARN_CONF_DIR"]
-    assert find_conf_dir(environ=env)[:2] == (home / "etc" / "hadoop", "HADOOP_HOME/etc/hadoop")
-
-
 def test_explicit_conf_dir_wins_over_environment():
     c = HadoopConf(FIXTURES / "single", environ={"HADOOP_CONF_DIR": str(FIXTURES / "ha")})
     assert c.conf_dir == FIXTURES / "single" and c.conf_dir_source == "conf_dir="
     assert c.rm_ha_ids == []
 
 
-def test_a_stale_hadoop_conf_dir_is_skipped_and_reported(tmp_path):
-    env = {"HADOOP_CONF_DIR": str(tmp_path / "gone"), "YARN_CONF_DIR": str(FIXTURES / "single")}
-    d, how, searched = find_conf_dir(environ=env)
-    assert (d, how) == (FIXTURES / "single", "YARN_CONF_DIR")
-    assert any("gone" in s and "does not exist" in s for s in searched)
-
-
 def test_no_conf_and_no_arguments_names_every_place_searched(monkeypatch, tmp_path):
-    monkeypatch.setattr("knit.conf.SYSTEM_CONF_DIR", str(tmp_path / "etc-hadoop-conf"))
+    monkeypatch.setattr("knit.hadoop_xml.SYSTEM_CONF_DIR", str(tmp_path / "etc-hadoop-conf"))
     with pytest.raises(ConfigError) as e:
         HadoopConf(environ={"HADOOP_CONF_DIR": str(tmp_path / "nowhere")})
     msg = str(e.value)
@@ -63,7 +41,7 @@ def test_explicit_conf_dir_that_does_not_exist_is_an_error(tmp_path):
 
 
 def test_keywords_alone_need_no_conf_dir(monkeypatch, tmp_path):
-    monkeypatch.setattr("knit.conf.SYSTEM_CONF_DIR", str(tmp_path / "none"))
+    monkeypatch.setattr("knit.hadoop_xml.SYSTEM_CONF_DIR", str(tmp_path / "none"))
     c = HadoopConf(rm="rm.example.com", rm_port=8088, nn="nn.example.com", environ=NO_ENV)
     assert c.conf_dir is None
     assert c.rm_web_address == "rm.example.com:8088" and c.rm_address == "rm.example.com:8032"
@@ -71,52 +49,11 @@ def test_keywords_alone_need_no_conf_dir(monkeypatch, tmp_path):
     assert c.webhdfs_address == "nn.example.com:9870"
 
 
-# ---- parsing --------------------------------------------------------------------------------------------------------
-
-def test_malformed_xml_names_file_and_line():
-    with pytest.raises(ConfigError) as e:
-        conf("malformed")
-    assert "yarn-site.xml" in str(e.value) and "line 7" in str(e.value)
-
-
-def test_not_a_configuration_file(tmp_path):
-    (tmp_path / "core-site.xml").write_text("<html><body>oops</body></html>")
-    with pytest.raises(ConfigError, match="expected <configuration>"):
-        HadoopConf(tmp_path, environ=NO_ENV)
-
-
-def test_attribute_form_and_element_form_are_both_read():
-    props = {n: (v, f) for n, v, f in parse_site_file(FIXTURES / "substitution" / "core-site.xml")}
-    assert props["knit.attribute.form"] == ("from-attributes", True)
-    assert props["hadoop.security.authentication"] == ("simple", True)
-
-
-def test_final_in_earlier_file_is_not_overridden_by_later_file():
-    c = conf("substitution", environ={"KNIT_TEST_RM_HOST": "rm1"})
-    # yarn-site.xml sets kerberos, but core-site.xml marked it final
-    assert c.authentication == "simple"
-    assert c.is_final("hadoop.security.authentication")
-    assert c.source("hadoop.security.authentication").endswith("core-site.xml")
-
-
-def test_final_within_one_file_stops_later_definitions():
-    c = conf("substitution", environ={"KNIT_TEST_RM_HOST": "rm1"})
-    assert c.replication == 2  # 1, then 2 (final), then 5 (ignored)
-
-
 def test_pars_override_even_final_properties_like_hadoop_set():
     c = conf("substitution", environ={"KNIT_TEST_RM_HOST": "rm1"}, pars={"dfs.replication": 4})
     assert c.replication == 4 and c.source("dfs.replication") == "pars"
     assert c.overrides() == {"dfs.replication": "4"}
 
-
-def test_deprecated_name_maps_to_current_one():
-    c = conf("substitution", environ={"KNIT_TEST_RM_HOST": "rm1"})
-    assert c["fs.defaultFS"] == "hdfs://namenode.lab.example.net:9000"
-    assert "deprecated fs.default.name" in c.source("fs.defaultFS")
-
-
-# ---- ${var} substitution ----------------------------------------------------------------------------------------
 
 def test_substitution_of_properties_system_properties_and_environment():
     c = conf("substitution", environ={"KNIT_TEST_RM_HOST": "rm-from-env", "KNIT_TEST_DOMAIN": "corp.example"},
@@ -126,35 +63,6 @@ def test_substitution_of_properties_system_properties_and_environment():
     assert c.rm_web_address == "rm-from-env:18088"
     assert c.default_fs == "hdfs://namenode.corp.example:9000"
 
-
-def test_env_default_forms():
-    c = conf("substitution", environ={"KNIT_TEST_RM_HOST": "h"})
-    assert c["cluster.domain"] == "lab.example.net"  # ${env.KNIT_TEST_DOMAIN:-lab.example.net}, unset
-    c = conf("substitution", environ={"KNIT_TEST_RM_HOST": "h", "KNIT_TEST_DOMAIN": ""})
-    assert c["cluster.domain"] == "lab.example.net"  # :- also replaces an empty value
-    assert c.substitute("${env.KNIT_TEST_DOMAIN-dash}") == ""  # - keeps an empty value
-    assert c.substitute("${env.NOT_SET-dash}") == "dash"
-
-
-def test_unbound_and_self_referencing_variables_stay_as_written():
-    c = conf("substitution", environ={"KNIT_TEST_RM_HOST": "h"})
-    assert c["knit.unbound"] == "${no.such.property}/x"
-    assert c["knit.self.reference"] == "a-${knit.self.reference}"
-
-
-def test_substitution_loop_is_an_error_not_a_hang():
-    c = conf("substitution", environ={"KNIT_TEST_RM_HOST": "h"})
-    with pytest.raises(ConfigError, match="substitution depth"):
-        c["knit.loop.a"]
-
-
-def test_hadoop_default_values_are_substituted_too():
-    c = conf("single")
-    assert c.get("hadoop.tmp.dir").startswith("/tmp/hadoop-") and "${" not in c.get("hadoop.tmp.dir")
-    assert c.source("hadoop.tmp.dir") == "Hadoop default"
-
-
-# ---- derived values -----------------------------------------------------------------------------------------------
 
 def test_single_rm_and_namenode():
     c = conf("single")
@@ -203,8 +111,6 @@ def test_user_and_home_dir():
     c = conf("single", hdfs_home="/projects/x")
     assert c.home_dir == "/projects/x" and c.settings["home_dir"].source == "keyword hdfs_home="
 
-
-# ---- precedence: keywords > pars > files --------------------------------------------------------------------------
 
 def test_keywords_beat_pars_beat_files():
     pars = {"yarn.resourcemanager.webapp.address": "from-pars:1111", "fs.defaultFS": "hdfs://pars-nn:2222"}

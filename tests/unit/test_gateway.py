@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import pid_alive, wait_until
 from knit import gateway
 from knit.exceptions import GatewayError
 
@@ -137,8 +138,7 @@ def test_deadline_for_the_connection_file(fake_java, monkeypatch):
         gateway.ClientGateway.launch(timeout=2)
     assert time.monotonic() - t0 < 30
     pid = int((fake_java / "pid").read_text().split()[1])
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    assert not pid_alive(pid)
 
 
 def test_conn_dir_is_private_and_removed(fake_java, monkeypatch):
@@ -193,10 +193,12 @@ def test_real_gateway_handshake(hadoop_jars):
         assert c.gateway.jvm.System.currentTimeMillis() > 0
         port = c.gateway.gateway_parameters.port
         secret = c.gateway.gateway_parameters.auth_token
-        # the token is nowhere the OS shows other users: argv, environment
-        for name in ("cmdline", "environ"):
+        # the token is nowhere the OS shows other users: argv, environment (both read for real: each holds
+        # what the JVM was given there)
+        for name, given in (("cmdline", gateway.GATEWAY_MAIN), ("environ", "NO_PROXY=")):
             with open(f"/proc/{c.proc.pid}/{name}", "rb") as f:
-                assert secret.encode() not in f.read()
+                shown = f.read()
+            assert given.encode() in shown and secret.encode() not in shown
         conn_dir = Path(c.workdir)
         assert stat.S_IMODE(conn_dir.stat().st_mode) == 0o700
         assert stat.S_IMODE((conn_dir / "gateway.json").stat().st_mode) == 0o600
@@ -213,22 +215,9 @@ def test_real_gateway_dies_with_a_killed_python(hadoop_jars):
                              text=True, cwd=str(Path(gateway.__file__).parent.parent))
     try:
         jvm_pid = int(child.stdout.readline())
+        assert pid_alive(jvm_pid)
     finally:
         child.kill()  # SIGKILL: no atexit handler runs
         child.wait(30)
-    deadline = time.monotonic() + 60
-    while _alive(jvm_pid):
-        assert time.monotonic() < deadline, f"client JVM {jvm_pid} outlived its Python process"
-        time.sleep(0.2)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
+    wait_until(lambda: not pid_alive(jvm_pid), 60, f"client JVM {jvm_pid} to exit with its Python process",
+               interval=0.2)

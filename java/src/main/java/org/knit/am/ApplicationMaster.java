@@ -42,9 +42,14 @@ import py4j.GatewayServer;
  *       takes over the previous one's records and running containers instead ({@link Recovery});</li>
  *   <li>launch containers as they are allocated; when one ends, {@link ExitClassifier} decides: platform faults
  *       are replaced without using a restart, failures are restarted up to {@code max_restarts};</li>
- *   <li>finish once: when every container has ended on its own (SUCCEEDED if all exited 0, FAILED naming the
- *       failures otherwise), on {@code shutdown()}, or when something fails that it cannot go on from; unregister,
- *       and only once that succeeded remove the staging dir (a next attempt needs the spec and state in it).</li>
+ *   <li>with {@code keep_alive} and {@code idle_timeout}, watch for abandonment: no container alive and no
+ *       client call for {@code idle_timeout} seconds;</li>
+ *   <li>finish once: without {@code keep_alive}, when every container has ended on its own and none is left
+ *       requested, allocated or running (SUCCEEDED if every one that ended on its own and was not replaced exited
+ *       0, FAILED naming the failures otherwise); in any case on {@code MasterEntryPoint.shutdown()}, when the
+ *       application was abandoned (FAILED, "abandoned"), or when something fails that it cannot go on from; then
+ *       unregister and, only once that succeeded, remove the staging dir (a next attempt needs the spec and state
+ *       in it) and stop the containers.</li>
  * </ol>
  *
  * <p>If the RM says the attempt is over (AM_SHUTDOWN/AM_RESYNC) it exits without unregistering and leaves the

@@ -32,6 +32,7 @@ import org.knit.am.ExitClassifier.ExitClass;
  * <p>Thread-safe: every method synchronizes on this tracker, and it never calls out while holding its lock.
  */
 public final class ContainerTracker {
+  /** Python reads these names from knit/shared/states.json; SharedFilesTest keeps that file equal to this enum. */
   public enum State {
     REQUESTED, ALLOCATED, RUNNING, SUCCEEDED, FAILED, KILLED, RELEASED;
 

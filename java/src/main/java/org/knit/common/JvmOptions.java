@@ -1,33 +1,19 @@
 package org.knit.common;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * JVM options for the ApplicationMaster. Hadoop 3.4 on Java 17 needs these add-opens; a site usually supplies
- * them through {@code JDK_JAVA_OPTIONS} in the NodeManagers' admin-env, and we pass them too so a Java 17 cluster
- * without that setting works. {@code IgnoreUnrecognizedVMOptions} makes a Java 8 JVM skip them (as Spark does).
- * The list matches knit/hadoop_jvm.py.
+ * JVM options for the ApplicationMaster. Hadoop 3.4 on Java 17 needs add-opens (HADOOP-19310); a site usually
+ * supplies them through {@code JDK_JAVA_OPTIONS} in the NodeManagers' admin-env, and we pass them too so a Java 17
+ * cluster without that setting works. The list is {@code knit/shared/java17-options.txt}, which Python reads too.
  */
 public final class JvmOptions {
-  private static final List<String> OPENS = Arrays.asList(
-      "java.lang", "java.io", "java.lang.reflect", "java.math", "java.net", "java.text", "java.util",
-      "java.util.concurrent", "java.util.zip", "java.nio", "sun.nio.ch", "sun.security.util", "sun.security.x509");
-  private static final List<String> EXPORTS = Arrays.asList("sun.net.dns", "sun.net.util");
-
   private JvmOptions() {}
 
+  /** The add-opens / add-exports, led by {@code -XX:+IgnoreUnrecognizedVMOptions} so Java 8 skips them. */
   public static List<String> java17Compat() {
-    List<String> opts = new ArrayList<>();
-    opts.add("-XX:+IgnoreUnrecognizedVMOptions");
-    for (String p : OPENS) {
-      opts.add("--add-opens=java.base/" + p + "=ALL-UNNAMED");
-    }
-    for (String p : EXPORTS) {
-      opts.add("--add-exports=java.base/" + p + "=ALL-UNNAMED");
-    }
-    return opts;
+    return SharedFiles.lines("java17-options.txt");
   }
 
   /**

@@ -8,8 +8,11 @@ public final class Knit {
 
   /** Per-application staging dir: {@code <home>/.knit/<appId>} (0700). */
   public static final String STAGING_ROOT = ".knit";
-  /** Shared, cached uploads: {@code <home>/.knitDeps} (0700) unless the spec says otherwise. */
-  public static final String DEPS_DIR = ".knitDeps";
+  /**
+   * Shared, cached uploads: {@code <home>/<DEPS_DIR>} (0700) unless the spec says otherwise; the name is
+   * {@code deps_dir} in {@code knit/shared/names.json}, which Python reads too.
+   */
+  public static final String DEPS_DIR = SharedFiles.json("names.json").get("deps_dir").getAsString();
   /** The resolved spec in the staging dir, localized to the AM under the same name. */
   public static final String SPEC_FILE = "spec.json";
   /** The AM gateway secret in the staging dir (0600), read by {@code masterAddress}. */

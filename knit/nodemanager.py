@@ -1,0 +1,95 @@
+"""The NodeManagers' REST API (``/ws/v1/node``): the containers a node runs now and their log files.
+
+Container dicts from the RM and from NodeManagers name the same things differently; :func:`normalize_container`
+gives both Knit's keys (those of the ApplicationMaster's container list).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from .exceptions import YARNError
+from .rest import RESTClient
+
+_CONTAINER_ID = re.compile(r"^container_(e\d+_)?\d+_\d+_\d+_\d+$")
+
+
+def check_container_id(container_id: str) -> str:
+    """Return ``container_id`` if it looks like a YARN container id, else raise ``YARNError``."""
+    if not isinstance(container_id, str) or not _CONTAINER_ID.match(container_id):
+        raise YARNError(f"{container_id!r} is not a YARN container id")
+    return container_id
+
+
+class NodeManagerAPI(RESTClient):
+    """Calls to the NodeManagers' REST API, at the ``nodeHTTPAddress`` the RM or the AM reports for a node."""
+
+    def node_containers(self, node: str | Mapping[str, Any]) -> list[dict]:
+        """Containers a NodeManager runs now; ``node`` is its ``nodeHTTPAddress`` or a dict from ``nodes()``."""
+        address = node["nodeHTTPAddress"] if isinstance(node, Mapping) else node
+        data = self._get_node(address, "containers")
+        containers = ((data or {}).get("containers") or {}).get("container") or []
+        containers = containers if isinstance(containers, list) else [containers]
+        return [normalize_container(c, address) for c in containers]
+
+    def container_log_files(self, node_http_address: str, container_id: str) -> list[dict]:
+        """Log files of a container still known to its NodeManager: ``[{fileName, fileSize, ...}]``."""
+        data = self._get_node(node_http_address, f"containers/{check_container_id(container_id)}/logs")
+        info = (data or {}).get("containerLogsInfo")
+        if isinstance(info, list):  # one entry per aggregation type
+            return [f for i in info for f in (i.get("containerLogInfo") or [])]
+        return (info or {}).get("containerLogInfo") or []
+
+    def container_log(self, node_http_address: str, container_id: str, file: str = "stdout") -> str:
+        """The content of one log file of a container, read from its NodeManager (while it keeps it)."""
+        check_container_id(container_id)
+        r = self._get_node(node_http_address, f"containerlogs/{container_id}/{quote(file)}", raw=True)
+        if not r.ok:
+            self._decode("GET", r.url, r)
+        return _log_content(r.content).decode("utf-8", errors="replace")
+
+
+_CONTAINER_KEYS = {  # Knit's name: (the RM's name, the NodeManager's name)
+    "id": ("containerId", "id"),
+    "state": ("containerState", "state"),
+    "node_id": ("nodeId", "nodeId"),
+    "node_http_address": ("nodeHttpAddress", None),
+    "memory": ("allocatedMB", "totalMemoryNeededMB"),
+    "vcores": ("allocatedVCores", "totalVCoresNeeded"),
+    "exit_status": ("containerExitStatus", "exitCode"),
+}
+
+
+def normalize_container(c: dict, node_http_address: str | None = None) -> dict:
+    """Add Knit's keys (``id``, ``state``, ``node_id``, ``node_http_address``, ``memory``, ``vcores``,
+    ``exit_status``) to a container dict from the RM or a NodeManager, keeping the original keys."""
+    out = dict(c)
+    for key, (rm_key, nm_key) in _CONTAINER_KEYS.items():
+        if key in c:
+            continue
+        value = c.get(rm_key)
+        if value is None and nm_key:
+            value = c.get(nm_key)
+        if value is None and key == "node_id":
+            value = c.get("assignedNodeId")
+        if value is None and key == "node_http_address":
+            value = node_http_address
+        if key == "node_http_address" and isinstance(value, str) and "://" in value:
+            value = urlsplit(value).netloc  # the RM says http://host:port; NodeManager calls take host:port
+        out[key] = value
+    return out
+
+
+def _log_content(body: bytes) -> bytes:
+    """Strip the header Hadoop 3 NodeManagers wrap a log in (``Container: ... LogLength:N\\nLogContents:\\n``)."""
+    marker = b"\nLogContents:\n"
+    if not body.startswith(b"Container: ") or marker not in body:
+        return body  # Hadoop 2 NodeManagers send the file as it is
+    head, rest = body.split(marker, 1)
+    m = re.search(rb"\nLogLength:(\d+)", head)
+    if m:
+        return rest[:int(m.group(1))]
+    end = rest.rfind(b"End of LogType:")
+    return rest[:end] if end >= 0 else rest

@@ -1,0 +1,109 @@
+"""Zipping a directory for YARN: unix permissions kept, symlinks resolved, cached while the directory is unchanged.
+
+YARN's zip unpacking cannot restore symlinks, so links are followed and stored as content, except in-tree
+directory links (a venv's ``lib64 -> lib``) that would store the tree twice.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Iterator
+
+from .archives import PathLike
+from .cache import cache_root
+from .progress import progress
+
+log = logging.getLogger(__name__)
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def _walk_env(src: Path) -> Iterator[tuple[str, str]]:
+    """Yield ``(absolute path, path relative to src)`` for every directory and file to zip.
+
+    Symlinks are followed (YARN's zip unpacking cannot restore them), except symlinked
+    directories pointing inside the tree (a venv's ``lib64 -> lib``), which would be stored twice.
+    Dangling symlinks are skipped.
+    """
+    real_src = os.path.realpath(src)
+    for dirpath, dirnames, filenames in os.walk(src, followlinks=True):
+        kept = []
+        for d in sorted(dirnames):
+            full = os.path.join(dirpath, d)
+            if os.path.islink(full) and _inside(os.path.realpath(full), real_src):
+                log.debug("not following in-tree directory symlink %s", full)
+                continue
+            kept.append(d)
+        dirnames[:] = kept
+        rel_dir = os.path.relpath(dirpath, src)
+        if rel_dir != ".":
+            yield dirpath, rel_dir
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            if not os.path.exists(full):
+                log.warning("skipping dangling symlink %s", full)
+                continue
+            yield full, os.path.normpath(os.path.join(rel_dir, name))
+
+
+def fingerprint_directory(src: PathLike) -> str:
+    """A cheap content fingerprint: hash of every entry's path, size, mtime and mode (no reads)."""
+    h = hashlib.sha256()
+    for full, rel in _walk_env(Path(src)):
+        st = os.stat(full)
+        h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_mode}\n".encode())
+    return h.hexdigest()
+
+
+def zip_directory(src: PathLike, dest: PathLike, root: str, compresslevel: int = 1) -> None:
+    """Zip ``src`` into ``dest`` under the top-level directory ``root``, keeping unix permissions.
+
+    Written to a temporary file and renamed into place, so ``dest`` is never half-written.
+    """
+    src, dest = Path(src), Path(dest)
+    entries = list(_walk_env(src))
+    total = sum(os.stat(full).st_size for full, _ in entries if not os.path.isdir(full))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}-", suffix=".tmp")
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel,
+                             strict_timestamps=False) as zf, \
+                progress(total, f"zipping {src.name}") as update:
+            # ZipFile.write stats through symlinks and keeps st_mode in external_attr.
+            zf.write(src, root)
+            for full, rel in entries:
+                zf.write(full, f"{root}/{rel}")
+                if not os.path.isdir(full):
+                    update(os.stat(full).st_size)
+        os.replace(tmp, dest)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def zip_env_dir(src: PathLike, cache_dir: PathLike | None = None) -> Path:
+    """Zip an environment directory into the cache, or return the cached zip if it is unchanged.
+
+    The zip is ``<cache>/envs/<hash of the dir's path>/<dirname>.zip`` (so it is uploaded as
+    ``<dirname>.zip``), with the dir's fingerprint next to it; a changed dir replaces it.
+    """
+    src = Path(src).expanduser().resolve()
+    cache = Path(cache_dir) if cache_dir else cache_root() / "envs"
+    slot = cache / hashlib.sha256(str(src).encode()).hexdigest()[:16]
+    dest = slot / f"{src.name}.zip"
+    stamp = slot / f"{src.name}.fingerprint"
+    fingerprint = fingerprint_directory(src)
+    if dest.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        log.debug("re-using %s for unchanged %s", dest, src)
+        return dest
+    log.info("zipping environment %s into %s", src, dest)
+    zip_directory(src, dest, root=src.name)
+    stamp.write_text(fingerprint)
+    return dest
