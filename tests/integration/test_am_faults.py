@@ -80,7 +80,7 @@ def test_a_lost_node_s_containers_are_replaced_without_using_a_restart(three_nod
 def test_a_batch_app_that_loses_a_node_still_succeeds(three_nodes, point_at):
     point_at(three_nodes)
     k = Knit()
-    with app(k, "sleep 20", num_containers=3, memory=512, max_restarts=0):
+    with app(k, "sleep 10", num_containers=3, memory=512, max_restarts=0):
         running = containers_in(k, {"RUNNING"}, 3)
         victim = off_am_node(k, running)
         lost = {c["id"] for c in running if c["node_id"] == victim}

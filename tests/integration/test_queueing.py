@@ -13,7 +13,7 @@ def test_more_than_fits_now_is_submitted_queues_then_runs(hadoop_cluster, caplog
     k = Knit()
     # 3 x 3000 MB: one per 4096 MB node at a time, so the third waits for one of the first two to end.
     with caplog.at_level(logging.WARNING, logger="knit.checks"):
-        with app(k, "sleep 15", num_containers=3, memory=3000):
+        with app(k, "sleep 10", num_containers=3, memory=3000):
             assert "does not fit now" in caplog.text and "YARN will queue" in caplog.text
             waiting = wait_until(lambda: (lambda s: s if sorted(s) == ["REQUESTED", "RUNNING", "RUNNING"] else None)(
                 [c["state"] for c in k.get_containers()]), 120, "two containers RUNNING and one still queued")
