@@ -8,20 +8,16 @@ import argparse
 import json
 import logging
 import sys
-import time
 from typing import Any, Callable
 
+from .cli_output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from .cli_output import conf_kwargs as _conf_kwargs
+from .cli_output import logs_text as _logs_text
+from .cli_output import print_result as _print
+from .cli_start import add_start_command
 from .exceptions import ApplicationNotFound, ConfigError, KnitException, SpecError
 from .shared import DEPS_DIR_NAME
-from .spec import AppSpec
-from .states import APP_LIVE, FINAL_FAILED, AppState, FinalStatus
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def _print(args: argparse.Namespace, data: Any, text: str) -> None:
-    print(json.dumps(data, indent=2, sort_keys=True) if getattr(args, "json", False) else text)
-
+from .states import APP_LIVE, FINAL_FAILED, AppState
 
 # ---- knit cluster up | status | down ----------------------------------------------------------------------
 
@@ -85,10 +81,6 @@ def _connect(args: argparse.Namespace) -> Any:
     return Knit.connect(args.app, **_conf_kwargs(args))
 
 
-def _conf_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    return {"conf_dir": args.conf_dir} if getattr(args, "conf_dir", None) else {}
-
-
 def _yarn(args: argparse.Namespace) -> Any:
     from .conf import HadoopConf
     from .yarn_api import YARNAPI
@@ -112,50 +104,6 @@ def _table(rows: list[dict], columns: list[str]) -> str:
     lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths))]
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
     return "\n".join(lines)
-
-
-def _envvars(pairs: list[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise SpecError(f"--envvar {pair!r}: expected KEY=VALUE")
-        out[key] = value
-    return out
-
-
-def _start(args: argparse.Namespace) -> int:
-    k = _knit(args)
-    app_id = k.start(args.cmd, num_containers=args.num_containers, virtual_cores=args.vcores,
-                     memory=args.memory, files=args.file or None, env=args.env, envvars=_envvars(args.envvar),
-                     app_name=args.name, queue=args.queue, checks=not args.no_checks,
-                     max_restarts=args.max_restarts, max_attempts=args.max_attempts, detached=args.detach)
-    if args.detach:
-        _print(args, {"app_id": app_id}, app_id)
-        return EXIT_OK
-    if not args.json:
-        print(f"{app_id} submitted; waiting for it to finish (Ctrl-C kills it)", file=sys.stderr)
-    try:
-        deadline = None if args.timeout is None else time.monotonic() + args.timeout
-        while not k.wait_for_completion(5):
-            if deadline is not None and time.monotonic() > deadline:
-                k.kill()
-                raise KnitException(f"{app_id} did not finish within --timeout {args.timeout:g} s; killed it")
-    except KeyboardInterrupt:
-        k.kill()
-        print(f"\n{app_id} killed", file=sys.stderr)
-        return 130
-    report = k.status()
-    data = {"app_id": app_id, "state": report.get("state"), "final_status": report.get("final_status"),
-            "diagnostics": report.get("diagnostics")}
-    if args.logs:
-        data["logs"] = k.logs()
-    text = f"{app_id} {data['state']} {data['final_status']}" + (
-        f"\n{data['diagnostics']}" if data["diagnostics"] else "")
-    if args.logs and not args.json:
-        text += "\n" + _logs_text(data["logs"])
-    _print(args, data, text)
-    return EXIT_OK if data["final_status"] == FinalStatus.SUCCEEDED else EXIT_FAILED
 
 
 def _ls(args: argparse.Namespace) -> int:
@@ -185,16 +133,6 @@ def _containers(args: argparse.Namespace) -> int:
                                    "exit_status", "diagnostics") if k in c} for c in containers]
     _print(args, rows, _table(rows, ["id", "state", "node_id", "memory", "vcores", "exit_status"]))
     return EXIT_OK
-
-
-def _logs_text(logs: dict) -> str:
-    parts = []
-    for cid, files in sorted(logs.items()):
-        parts.append(f"### {cid} ###")
-        for name, text in files.items():
-            if isinstance(text, str) and name in ("stdout", "stderr"):  # --json has every file
-                parts.append(f"## {name} ##\n{text.rstrip()}")
-    return "\n".join(parts)
 
 
 def _logs(args: argparse.Namespace) -> int:
@@ -257,26 +195,7 @@ def add_app_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentP
         p.set_defaults(func=fn)
         return p
 
-    p = cmd("start", _start, "run a command in YARN containers (waits for it to end unless --detach)")
-    p.add_argument("cmd", metavar="CMD", help="shell command run in every container")
-    p.add_argument("-n", "--num-containers", type=_positive, default=1, help="containers (default 1)")
-    p.add_argument("--vcores", type=_positive, default=1, help="virtual cores per container (default 1)")
-    p.add_argument("--memory", type=_positive, default=128, help="MB per container (default 128)")
-    p.add_argument("--env", help="environment archive (zip, tar.gz) or directory shipped to every container")
-    p.add_argument("--file", nargs="+", action="extend", default=[], metavar="F",
-                   help="local file or hdfs:// URI put in every container's working directory")
-    p.add_argument("--envvar", action="append", default=[], metavar="KEY=VALUE",
-                   help="environment variable set in every container (repeatable)")
-    p.add_argument("--name", default="knit", help="application name (default knit)")
-    p.add_argument("--queue", default="default", help="YARN queue (default 'default')")
-    p.add_argument("--max-restarts", type=int, default=0, help="restarts of a failed container (default 0)")
-    p.add_argument("--max-attempts", type=int, default=AppSpec.max_attempts,
-                   help=f"ApplicationMaster attempts (default {AppSpec.max_attempts}; a new attempt adopts the "
-                        "running containers)")
-    p.add_argument("--no-checks", action="store_true", help="skip the pre-flight checks against the cluster")
-    p.add_argument("--detach", action="store_true", help="print the application id and leave it running")
-    p.add_argument("--logs", action="store_true", help="print the containers' logs when it ends")
-    p.add_argument("--timeout", type=float, help="kill it if it has not ended after this many seconds")
+    add_start_command(sub)  # its options come from the table it shares with `hadoop jar knit.jar`
 
     p = cmd("ls", _ls, "list your Knit applications (live ones unless --state)")
     p.add_argument("--state", action="append", default=[], metavar="S",
