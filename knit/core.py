@@ -17,10 +17,10 @@ import time
 import weakref
 from typing import Any, Iterable, Mapping
 
-from . import checks, env as envs, envbuild, gateway, logs as logs_, progress
+from . import checks, env as envs, envbuild, gateway, logs as logs_, master, progress
 from .archives import archive_suffix
 from .conf import HadoopConf
-from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
+from .exceptions import ConfigError, GatewayError, KnitException, SpecError
 from .shared import DEPS_DIR_NAME
 from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int
 from .states import APP_FINISHED, AppState
@@ -28,8 +28,7 @@ from .yarn_api import YARNAPI
 
 logger = logging.getLogger(__name__)
 
-#: Seconds to wait for a submitted application's ApplicationMaster to publish its gateway address.
-MASTER_TIMEOUT = 120.0
+MASTER_TIMEOUT = master.MASTER_TIMEOUT
 
 
 class Knit:
@@ -270,31 +269,11 @@ class Knit:
         app_id = self._require_app("reach the ApplicationMaster")
         with self._master_lock:
             if self._master_gateway is None:
-                self._master_gateway = self._connect_master(app_id, timeout)
+                self._master_gateway = master.connect_master(app_id, self._conf_json, self.status, timeout)
             return self._master_gateway.entry_point
 
-    def _connect_master(self, app_id: str, timeout: float) -> Any:
-        """Poll for the AM's address and connect, up to ``timeout`` s. The address is re-read while connecting
-        fails: after an AM died, the RM names the dead attempt's address until it notices, then none until the
-        next attempt registers."""
-        deadline = time.monotonic() + timeout
-        client = gateway.client()
-        last_error: Exception | None = None
-        while True:
-            state = self.status()
-            if state["state"] in APP_FINISHED:
-                raise ApplicationFailed(f"{app_id} has ended ({state['state']}, final status "
-                                        f"{state.get('final_status')}): {state.get('diagnostics', '')}")
-            try:  # raises until the AM has published its address
-                info = json.loads(client.call("masterAddress", app_id, self._conf_json) or "null")
-                if info and info.get("port"):
-                    return gateway.connect_master(info["host"], int(info["port"]), info["secret"])
-            except KnitException as e:
-                last_error = e
-            if time.monotonic() > deadline:
-                raise GatewayError(f"cannot reach the ApplicationMaster of {app_id} within {timeout:.0f} s "
-                                   f"(state {state['state']}; last error: {last_error})")
-            time.sleep(0.2)
+    def _master_address(self, app_id: str, timeout: float) -> tuple[str, int, str]:
+        return master.master_address(app_id, self._conf_json, self.status, timeout)
 
     def _call_master(self, method: str, *args: Any) -> Any:
         """Call the AM. If the connection fails while the application runs on, the AM died and YARN is
@@ -306,16 +285,10 @@ class Knit:
                 return gateway.call_java(getattr(self._master(), method), *args)
             except GatewayError as e:
                 self._close_master()
-                self._raise_if_ended()
+                master.raise_if_ended(self.app_id, self.status())
                 if retry:
                     raise
                 logger.info("lost the ApplicationMaster of %s (%s); following its next attempt", self.app_id, e)
-
-    def _raise_if_ended(self) -> None:
-        report = self.status()
-        if report["state"] in APP_FINISHED:
-            raise ApplicationFailed(f"{self.app_id} has ended ({report['state']}, final status "
-                                    f"{report.get('final_status')})") from None
 
     def _close_master(self) -> None:
         with self._master_lock:
