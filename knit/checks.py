@@ -1,7 +1,8 @@
-"""Pre-flight checks (``Knit.start(checks=True)``): will YARN be able to run this request at all, and now?
+"""Pre-flight checks (``Knit.start(checks=True)``): can YARN ever run this request, and does it fit now?
 
-Run before anything is uploaded or submitted. Each failure is a specific exception whose message names the
-numbers involved and the setting or keyword to change.
+Run before anything is uploaded or submitted. What can never run is refused with a specific exception whose
+message names the numbers involved and the setting or keyword to change; what only does not fit now is
+submitted with a warning (YARN queues it).
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from .states import NodeState, QueueState
 
 # The exceptions live in knit.exceptions; importable from here too (`from knit.checks import QueueError`).
 __all__ = ["ClusterREST", "InsufficientResources", "Limits", "PreflightError", "QueueError", "ResourceLimitError",
-           "check_free", "check_queue", "check_sizes", "find_queue", "iter_queues", "preflight", "scheduler_limits"]
+           "check_queue", "check_sizes", "counts_vcores", "find_queue", "fits_now", "iter_queues", "preflight",
+           "queue_headroom", "queue_maximum", "scheduler_limits"]
 
 logger = logging.getLogger(__name__)
 
@@ -142,9 +144,31 @@ def _round_up(memory: int, step: int) -> int:
     return -(-memory // step) * step if step > 1 else memory
 
 
+def counts_vcores(info: Mapping[str, Any], queue_info: Mapping[str, Any] | None = None,
+                  conf: Mapping[str, str] | None = None) -> bool:
+    """Whether the scheduler counts vcores when it places containers (else only memory decides).
+
+    The CapacityScheduler's default ``DefaultResourceCalculator`` counts memory only (so 30 one-vcore
+    containers run on 16 vcores); ``DominantResourceCalculator`` counts both. The client's configuration
+    says which when it has ``yarn.scheduler.capacity.resource-calculator``; otherwise the queue's AM limit
+    tells: the default calculator derives limits from memory alone and gives them 1 vcore
+    (``Resources.createResource(memory)``), the dominant one scales vcores too. The FIFO scheduler places by
+    memory; the FairScheduler checks every resource on the node, whatever its policy.
+    """
+    calculator = (conf or {}).get("yarn.scheduler.capacity.resource-calculator")
+    if info.get("type") == "capacityScheduler":
+        if calculator:
+            return "Dominant" in calculator
+        _, am_limit_vcores = _resource((queue_info or {}).get("AMResourceLimit"))
+        return am_limit_vcores is not None and am_limit_vcores > 1
+    return info.get("type") == "fairScheduler"
+
+
 def check_sizes(limits: Limits, nodes: list[Mapping[str, Any]], memory: int, vcores: int,
-                am_memory: int, am_vcores: int) -> None:
-    """Raise ``ResourceLimitError`` if a container or the AM exceeds the maximum allocation or every node."""
+                am_memory: int, am_vcores: int, vcores_count: bool = True,
+                queue_max: tuple[int | None, int | None] = (None, None), queue: str = "") -> None:
+    """Raise ``ResourceLimitError`` if a container or the AM can never run: larger than the maximum
+    allocation, than every node, or than the queue's maximum capacity (vcores only where they count)."""
     for what, mem, vc, kw in (("container", memory, vcores, "memory=/virtual_cores="),
                               ("ApplicationMaster", am_memory, am_vcores, "the AM's memory/vcores")):
         if limits.max_memory is not None and mem > limits.max_memory:
@@ -162,9 +186,14 @@ def check_sizes(limits: Limits, nodes: list[Mapping[str, Any]], memory: int, vco
             if mem > big_mem:
                 raise ResourceLimitError(f"{what} memory {mem} MB is larger than every node: the largest of "
                                          f"{len(totals)} running nodes has {big_mem} MB; lower {kw}")
-            if vc > big_vc:
+            if vcores_count and vc > big_vc:
                 raise ResourceLimitError(f"{what} vcores {vc} exceed every node: the largest of {len(totals)} "
                                          f"running nodes has {big_vc} vcores; lower {kw}")
+        q_mem, q_vc = (v if v else None for v in queue_max)  # 0: no node has registered yet
+        if (q_mem is not None and mem > q_mem) or (vcores_count and q_vc is not None and vc > q_vc):
+            raise ResourceLimitError(f"{what} of {mem} MB / {vc} vcores is more than queue {queue!r} can ever "
+                                     f"hold ({q_mem} MB / {q_vc} vcores at its maximum capacity); lower {kw} "
+                                     "or use another queue (queue=)")
 
 
 def _node_total(n: Mapping[str, Any]) -> tuple[int, int]:
@@ -172,54 +201,83 @@ def _node_total(n: Mapping[str, Any]) -> tuple[int, int]:
             int(n.get("usedVirtualCores", 0)) + int(n.get("availableVirtualCores", 0)))
 
 
-def check_free(metrics: Mapping[str, Any], limits: Limits, containers: int, memory: int, vcores: int,
-               am_memory: int, am_vcores: int) -> None:
-    """Raise ``InsufficientResources`` unless the cluster has room now for the AM plus every container."""
+def queue_maximum(info: Mapping[str, Any], q: Mapping[str, Any]) -> tuple[int | None, int | None]:
+    """The most the queue can ever hold (its maximum capacity), or (None, None) where not reported."""
+    if info.get("type") == "capacityScheduler":
+        return _resource(q.get("maxEffectiveCapacity"))
+    if info.get("type") == "fairScheduler":
+        return _resource(q.get("maxResources"))
+    return None, None
+
+
+def queue_headroom(info: Mapping[str, Any], q: Mapping[str, Any],
+                   metrics: Mapping[str, Any]) -> tuple[int, int, str]:
+    """Memory and vcores the queue could be given right now: up to its maximum capacity less what it
+    uses, and never more than the cluster has free. Returns (memory, vcores, where it came from)."""
+    free_mem = int(metrics.get("availableMB", 0))
+    free_vc = int(metrics.get("availableVirtualCores", 0))
+    max_mem, max_vc = queue_maximum(info, q)
+    used_mem, used_vc = _resource(q.get("resourcesUsed") or q.get("usedResources"))
+    if not max_mem:
+        return free_mem, free_vc, "the cluster's free resources"
+    return (min(free_mem, max_mem - (used_mem or 0)), min(free_vc, (max_vc or free_vc) - (used_vc or 0)),
+            f"queue {q.get('queuePath') or q.get('queueName')}'s headroom")
+
+
+def fits_now(headroom: tuple[int, int, str], limits: Limits, containers: int, memory: int, vcores: int,
+             am_memory: int, am_vcores: int, vcores_count: bool) -> str | None:
+    """None if the AM plus every container fit the headroom now, else why not (YARN will queue them)."""
     step = limits.min_memory
     need_mem = _round_up(am_memory, step) + containers * _round_up(memory, step)
     need_vc = am_vcores + containers * vcores
-    free_mem = int(metrics.get("availableMB", 0))
-    free_vc = int(metrics.get("availableVirtualCores", 0))
+    free_mem, free_vc, where = headroom
     rounding = f" (memory rounded up to multiples of the {step} MB minimum allocation)" if step > 1 else ""
     if need_mem > free_mem:
-        raise InsufficientResources(
-            f"not enough free memory: the AM ({am_memory} MB) plus {containers} x {memory} MB need {need_mem} MB"
-            f"{rounding}, the cluster has {free_mem} MB free of {metrics.get('totalMB')} MB; "
-            "use fewer or smaller containers, or checks=False to queue anyway")
-    if need_vc > free_vc:
-        raise InsufficientResources(
-            f"not enough free vcores: the AM ({am_vcores}) plus {containers} x {vcores} need {need_vc}, the "
-            f"cluster has {free_vc} free of {metrics.get('totalVirtualCores')}; "
-            "use fewer containers or vcores, or checks=False to queue anyway")
+        return (f"the AM ({am_memory} MB) plus {containers} x {memory} MB need {need_mem} MB{rounding}; "
+                f"{where} is {free_mem} MB now")
+    if vcores_count and need_vc > free_vc:
+        return (f"the AM ({am_vcores}) plus {containers} x {vcores} vcores need {need_vc}; {where} is "
+                f"{free_vc} vcores now")
+    return None
 
 
 def preflight(yarn_api: ClusterREST, queue: str, containers: int, memory: int, vcores: int,
               am_memory: int, am_vcores: int) -> dict[str, Any]:
-    """Check that YARN can run ``containers`` x (``memory`` MB, ``vcores``) plus the AM in ``queue``.
+    """Check that YARN can ever run ``containers`` x (``memory`` MB, ``vcores``) plus the AM in ``queue``.
 
-    Order: queue (exists, leaf, RUNNING), sizes (maximum allocation, largest node), free resources now.
+    Only what can never run is refused: an unknown, parent or stopped queue; a container or AM larger than
+    the maximum allocation, every node, or the queue's maximum capacity. A request that merely does not fit
+    what is free now is submitted with a logged warning: YARN queues it (shared clusters are usually near
+    full), and containers start as others end. Vcores count only where the scheduler counts them
+    (:func:`counts_vcores`); headroom is the queue's, not the whole cluster's (:func:`queue_headroom`).
 
     Returns
     -------
     dict
         What was checked against: ``queue``, ``max_memory``, ``max_vcores``, ``min_memory``, ``free_memory``,
-        ``free_vcores``, ``largest_node_memory``.
+        ``free_vcores`` (the queue's headroom now), ``largest_node_memory``, ``vcores_count``, ``fits_now``.
 
     Raises
     ------
-    QueueError, ResourceLimitError, InsufficientResources
-        All subclasses of ``PreflightError``; the first two are also ``SpecError``.
+    QueueError, ResourceLimitError
+        Both subclasses of ``PreflightError`` and ``SpecError``.
     """
     info = yarn_api.scheduler()
     q = check_queue(info, queue)
-    limits = scheduler_limits(info, q, getattr(yarn_api, "conf", None))
+    conf = getattr(yarn_api, "conf", None)
+    limits = scheduler_limits(info, q, conf)
+    vcores_count = counts_vcores(info, q, conf)
     nodes = yarn_api.nodes(states=NodeState.RUNNING)
-    check_sizes(limits, nodes, memory, vcores, am_memory, am_vcores)
-    metrics = yarn_api.cluster_metrics()
-    check_free(metrics, limits, containers, memory, vcores, am_memory, am_vcores)
-    result = {"queue": str(q.get("queuePath") or q.get("queueName") or queue), "max_memory": limits.max_memory,
-              "max_vcores": limits.max_vcores, "min_memory": limits.min_memory,
-              "free_memory": metrics.get("availableMB"), "free_vcores": metrics.get("availableVirtualCores"),
-              "largest_node_memory": max((_node_total(n)[0] for n in nodes), default=None)}
+    name = str(q.get("queuePath") or q.get("queueName") or queue)
+    check_sizes(limits, nodes, memory, vcores, am_memory, am_vcores, vcores_count, queue_maximum(info, q), name)
+    headroom = queue_headroom(info, q, yarn_api.cluster_metrics())
+    short = fits_now(headroom, limits, containers, memory, vcores, am_memory, am_vcores, vcores_count)
+    if short:
+        logger.warning("submitting although it does not fit now: %s; YARN will queue what does not fit and "
+                       "start it as resources free up", short)
+    result = {"queue": name, "max_memory": limits.max_memory, "max_vcores": limits.max_vcores,
+              "min_memory": limits.min_memory, "free_memory": headroom[0], "free_vcores": headroom[1],
+              "largest_node_memory": max((_node_total(n)[0] for n in nodes), default=None),
+              "vcores_count": vcores_count, "fits_now": short is None}
     logger.debug("pre-flight passed: %s", result)
     return result

@@ -17,10 +17,10 @@ import time
 import weakref
 from typing import Any, Iterable, Mapping
 
-from . import checks, env as envs, envbuild, gateway, logs as logs_, progress
+from . import checks, env as envs, envbuild, gateway, logs as logs_, master, progress
 from .archives import archive_suffix
 from .conf import HadoopConf
-from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
+from .exceptions import ConfigError, GatewayError, KnitException, SpecError
 from .shared import DEPS_DIR_NAME
 from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int, check_names
 from .states import APP_FINISHED, CONTAINER_ENDED, AppState
@@ -28,8 +28,7 @@ from .yarn_api import YARNAPI
 
 logger = logging.getLogger(__name__)
 
-#: Seconds to wait for a submitted application's ApplicationMaster to publish its gateway address.
-MASTER_TIMEOUT = 120.0
+MASTER_TIMEOUT = master.MASTER_TIMEOUT
 
 
 class Knit:
@@ -120,7 +119,8 @@ class Knit:
               envvars: Mapping[str, str] | None = None, app_name: str = "knit", queue: str = "default",
               checks: bool = True, max_restarts: int = 0, detached: bool = False,
               tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0,
-              names: Iterable[str] | None = None, finish_with: Iterable[str] | None = None) -> str:
+              names: Iterable[str] | None = None, finish_with: Iterable[str] | None = None,
+              max_attempts: int = AppSpec.max_attempts) -> str:
         """Run ``cmd`` in ``num_containers`` YARN containers; return the application id.
 
         Parameters
@@ -145,7 +145,9 @@ class Knit:
         checks : bool
             Check the request against the cluster (maximum allocation, queue) before submitting.
         max_restarts : int
-            Times a failed container is restarted before the application fails (default 0).
+            Times a failed container is restarted before the application fails (default 0). A container the
+            cluster took away (node lost, preempted: ``exit_class`` ``"platform"`` in :meth:`get_containers`)
+            is replaced without using one.
         detached : bool
             Leave the application running when this Python process exits.
         tags : list of str, optional
@@ -159,6 +161,9 @@ class Knit:
             linger; 0 (default) means never. A client that polls (e.g. :meth:`get_containers`) keeps it.
         names, finish_with : list of str, optional
             One name per container (its ``$KNIT_CONTAINER_NAME``); names whose end ends the application.
+        max_attempts : int
+            ApplicationMaster attempts YARN makes (default 2). A new attempt adopts the running containers,
+            runs nothing again that already ended, and this ``Knit`` follows it (same secret, new address).
 
         Returns
         -------
@@ -174,7 +179,8 @@ class Knit:
         spec = AppSpec(
             command=cmd, num_containers=num_containers,
             resources=Resources(memory=memory, vcores=virtual_cores),
-            name=app_name, queue=queue, tags=list(tags or []), max_restarts=max_restarts, lang=self.lang,
+            name=app_name, queue=queue, tags=list(tags or []), max_restarts=max_restarts,
+            max_attempts=max_attempts, lang=self.lang,
             envvars=dict(envvars) if isinstance(envvars, Mapping) else ({} if envvars is None else envvars),
             staging=Staging(deps_dir=self.deps_dir, replication=self.replication_factor,
                             upload_always=self.upload_always),
@@ -267,42 +273,26 @@ class Knit:
         app_id = self._require_app("reach the ApplicationMaster")
         with self._master_lock:
             if self._master_gateway is None:
-                host, port, secret = self._master_address(app_id, timeout)
-                self._master_gateway = gateway.connect_master(host, port, secret)
+                self._master_gateway = master.connect_master(app_id, self._conf_json, self.status, timeout)
             return self._master_gateway.entry_point
 
     def _master_address(self, app_id: str, timeout: float) -> tuple[str, int, str]:
-        deadline = time.monotonic() + timeout
-        client = gateway.client()
-        last_error: Exception | None = None
-        while True:
-            state = self.status()
-            if state["state"] in APP_FINISHED:
-                raise ApplicationFailed(f"{app_id} has ended ({state['state']}, final status "
-                                        f"{state.get('final_status')}): {state.get('diagnostics', '')}")
-            try:
-                text = client.call("masterAddress", app_id, self._conf_json)
-            except KnitException as e:  # the AM has not published its address yet
-                text, last_error = None, e
-            info = json.loads(text) if text else None
-            if info and info.get("port"):
-                return info["host"], int(info["port"]), info["secret"]
-            if time.monotonic() > deadline:
-                raise GatewayError(f"the ApplicationMaster of {app_id} did not publish its address within "
-                                   f"{timeout:.0f} s (state {state['state']}; last error: {last_error})")
-            time.sleep(0.2)
+        return master.master_address(app_id, self._conf_json, self.status, timeout)
 
     def _call_master(self, method: str, *args: Any) -> Any:
-        """Call the AM; if the AM is gone, say so in terms of the application's state."""
-        try:
-            return gateway.call_java(getattr(self._master(), method), *args)
-        except GatewayError:
-            self._close_master()
-            report = self.status()
-            if report["state"] in APP_FINISHED:
-                raise ApplicationFailed(f"{self.app_id} has ended ({report['state']}, final status "
-                                        f"{report.get('final_status')})") from None
-            raise
+        """Call the AM. If the connection fails while the application runs on, the AM died and YARN is
+        starting another attempt (``max_attempts``): follow it — its new address, the same secret — and make
+        the call once more when it has registered (within ``MASTER_TIMEOUT``). If the application has ended,
+        say so in terms of its state."""
+        for retry in (False, True):
+            try:
+                return gateway.call_java(getattr(self._master(), method), *args)
+            except GatewayError as e:
+                self._close_master()
+                master.raise_if_ended(self.app_id, self.status())
+                if retry:
+                    raise
+                logger.info("lost the ApplicationMaster of %s (%s); following its next attempt", self.app_id, e)
 
     def _close_master(self) -> None:
         with self._master_lock:
@@ -355,8 +345,11 @@ class Knit:
         -------
         list of dict
             ``id``, ``state`` (REQUESTED ALLOCATED RUNNING SUCCEEDED FAILED KILLED RELEASED),
-            ``node_id``, ``node_http_address``, ``vcores``, ``memory``, ``exit_status``, ``diagnostics``,
-            ``restarts``, ``start_time``, ``finish_time``, ``request_id``.
+            ``node_id``, ``node_http_address``, ``vcores``, ``memory``, ``exit_status``, ``exit_class``,
+            ``diagnostics``, ``restarts``, ``replaces``, ``start_time``, ``finish_time``, ``request_id``.
+            ``exit_class`` (null while live): ``success``, ``user``, ``memory`` (these two spend
+            ``max_restarts``), ``platform`` (node lost, preempted: replaced for free), ``removed`` or ``lost``.
+            The last 1000 ended containers are listed; :meth:`get_container_counts` has the totals.
         """
         return json.loads(self._call_master("containers"))
 
@@ -370,6 +363,10 @@ class Knit:
     def get_key(self, key: str) -> str | None:
         """The value of ``key`` in the ApplicationMaster's key-value store, or ``None``."""
         return self._call_master("getKey", key)
+
+    def get_container_counts(self) -> dict:
+        """Totals since the application started, across AM attempts (``restarts_used``, ``exit_class``...)."""
+        return json.loads(self._call_master("counts"))
 
     def get_container_statuses(self) -> dict[str, str]:
         """``{container_id: state}`` for every container of the application."""

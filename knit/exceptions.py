@@ -69,8 +69,9 @@ class QueueError(PreflightError, SpecError):
 
 
 class ResourceLimitError(PreflightError, SpecError):
-    """A container (or the AM) is larger than the scheduler's maximum allocation or than every node."""
+    """A container (or the AM) is larger than the scheduler's maximum allocation, every node, or its queue."""
 
 
 class InsufficientResources(PreflightError):
-    """The cluster has not enough free memory or vcores for the AM plus the containers right now."""
+    """Kept for code that catches it: the pre-flight no longer raises it, since YARN queues a request that
+    does not fit the resources free right now (it logs a warning instead)."""

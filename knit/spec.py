@@ -229,7 +229,7 @@ class AppSpec(_Doc):
     queue: str = "default"
     tags: list[str] = field(default_factory=list)
     application_type: str = "KNIT"
-    max_attempts: int = 1
+    max_attempts: int = 2
     master: Resources = field(default_factory=lambda: Resources(memory=256, vcores=1))
     max_restarts: int = 0
     lang: str = "C.UTF-8"

@@ -186,8 +186,8 @@ class YARNAPI(NodeManagerAPI):
                       am_memory: int = 256, am_vcores: int = 1) -> dict[str, Any]:
         """Pre-flight checks for ``containers`` x (``memory`` MB, ``vcores``) plus the AM in ``queue``.
 
-        See :func:`knit.checks.preflight`; raises ``QueueError``, ``ResourceLimitError`` or
-        ``InsufficientResources`` (all ``knit.checks.PreflightError``).
+        See :func:`knit.checks.preflight`: raises ``QueueError`` or ``ResourceLimitError`` (both
+        ``knit.checks.PreflightError``) for what can never run; what only does not fit now is logged.
         """
         return preflight(self, queue, containers=containers, memory=memory, vcores=vcores,
                          am_memory=am_memory, am_vcores=am_vcores)

@@ -57,10 +57,12 @@ def node_memory(cluster) -> int:
 @pytest.fixture(scope="module", autouse=True)
 def nothing_left_behind(hadoop_cluster):
     """After this module: our apps ended, their staging dirs removed, and the client JVM stopped."""
+    first = len(STARTED)  # the run's earlier modules may have started apps on clusters of their own
     yield
-    for app_id in STARTED:
+    ours = STARTED[first:]
+    for app_id in ours:
         assert Knit.connect(app_id).wait_for_completion(60), f"{app_id} still running"
-    wait_until(lambda: not (staging_entries(hadoop_cluster) & set(STARTED)), 60,
+    wait_until(lambda: not (staging_entries(hadoop_cluster) & set(ours)), 60,
                "the staging dirs of finished applications to be removed")
     proc = gateway._client.proc if gateway._client is not None else None
     gateway.shutdown_client()

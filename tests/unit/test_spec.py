@@ -56,7 +56,7 @@ def test_defaults_match_the_contract():
     assert doc["master"] == {"memory": 256, "vcores": 1}
     assert doc["containers"] == {"count": 1, "memory": 128, "vcores": 1}
     assert (doc["max_restarts"], doc["lang"], doc["application_type"], doc["max_attempts"]) == \
-        (0, "C.UTF-8", "KNIT", 1)
+        (0, "C.UTF-8", "KNIT", 2)
 
 
 def test_resolved_spec_from_java_parses():

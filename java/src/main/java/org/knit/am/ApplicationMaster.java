@@ -8,17 +8,20 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.security.Credentials;
 import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.yarn.api.ApplicationConstants.Environment;
-import org.apache.hadoop.yarn.api.records.ContainerExitStatus;
+import org.apache.hadoop.yarn.api.protocolrecords.RegisterApplicationMasterResponse;
+import org.apache.hadoop.yarn.api.records.AMCommand;
+import org.apache.hadoop.yarn.api.records.Container;
+import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerStatus;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
 import org.apache.hadoop.yarn.api.records.LocalResource;
@@ -38,43 +41,68 @@ import py4j.GatewayServer;
  *   <li>read the resolved spec (localized as spec.json) and the gateway secret (from YARN credentials);</li>
  *   <li>serve {@link MasterEntryPoint} with Py4J, requiring the secret;</li>
  *   <li>register with the RM, giving the gateway's host:port as the AM RPC address;</li>
- *   <li>request every container of the spec at once (no round trip to Python first), launch them as they are
- *       allocated, restart failed ones up to {@code max_restarts};</li>
+ *   <li>attempt 1 requests every container of the spec at once (no round trip to Python first); a later attempt
+ *       takes over the previous one's records and running containers instead ({@link Recovery});</li>
+ *   <li>launch containers as they are allocated; when one ends, {@link ExitClassifier} decides: platform faults
+ *       are replaced without using a restart, failures are restarted up to {@code max_restarts};</li>
  *   <li>with {@code keep_alive} and {@code idle_timeout}, watch for abandonment: no container alive and no
  *       client call for {@code idle_timeout} seconds;</li>
  *   <li>finish once: without {@code keep_alive}, when every container has ended on its own and none is left
  *       requested, allocated or running (SUCCEEDED if every one that ended on its own and was not replaced exited
  *       0, FAILED naming the failures otherwise); in any case on {@code MasterEntryPoint.shutdown()}, when the
- *       application was abandoned (FAILED, "abandoned"), or when the RM link fails; then remove the staging dir,
- *       unregister and stop the containers.</li>
+ *       application was abandoned (FAILED, "abandoned"), or when something fails that it cannot go on from; then
+ *       unregister and, only once that succeeded, remove the staging dir (a next attempt needs the spec and state
+ *       in it) and stop the containers.</li>
  * </ol>
+ *
+ * <p>If the RM says the attempt is over (AM_SHUTDOWN/AM_RESYNC) it exits without unregistering and leaves the
+ * containers running: the RM decides whether another attempt takes them over.
  */
 public final class ApplicationMaster implements ContainerAllocator.Handler, ContainerLauncher.Events {
   private static final Logger LOG = LoggerFactory.getLogger(ApplicationMaster.class);
+  /** Between attempts to reach an unreachable RM (a restart, a failover): YARN's default of 30 s stalls the AM. */
+  static final long RM_RETRY_INTERVAL_MS = 1_000;
 
   private final ApplicationSpec spec;
   private final YarnConfiguration conf;
-  private final ContainerTracker tracker = new ContainerTracker();
+  private final int attempt;
+  private final ContainerTracker tracker;
   private final AMRMClient<ContainerRequest> rm;
   private final ContainerAllocator allocator;
   private final ContainerLauncher launcher;
+  /** Where this attempt leaves its records for the next one; null without a staging dir (unit tests). */
+  private final AmState state;
+  private final Path stagingDir;
   private final AtomicBoolean finished = new AtomicBoolean();
+  /** Ended without unregistering (the RM ended the attempt, or unregistering failed): containers keep running. */
+  private volatile boolean abandoned;
   private final CountDownLatch done = new CountDownLatch(1);
   private final KeyValueStore kv = new KeyValueStore();
   /**
-   * Open once registration has returned and the spec's containers are requested. The RM reports the app RUNNING
-   * (so Python may connect) while our register call is still returning; gateway calls wait for this.
+   * Open once registration has returned and the containers are requested (or taken over). The RM reports the app
+   * RUNNING (so Python may connect) while our register call is still returning; gateway calls wait for this.
    */
   private final CountDownLatch ready = new CountDownLatch(1);
   /** The scheduler's maximum allocation: a bigger ask would make the RM reject every later heartbeat. */
   private volatile Resource maxCapability;
 
   ApplicationMaster(ApplicationSpec spec, YarnConfiguration conf, Credentials credentials) throws IOException {
+    this(spec, conf, credentials, AMRMClient.<ContainerRequest>createAMRMClient(), attemptFromEnv(),
+        System.getenv(Knit.ENV_STAGING_DIR));
+  }
+
+  ApplicationMaster(ApplicationSpec spec, YarnConfiguration conf, Credentials credentials,
+                    AMRMClient<ContainerRequest> rm, int attempt, String stagingDir) throws IOException {
     this.spec = spec;
     this.conf = conf;
-    this.rm = AMRMClient.createAMRMClient();
-    this.allocator = new ContainerAllocator(rm, tracker);
+    this.attempt = attempt;
+    long idBase = ((long) (attempt - 1)) << 32;
+    this.tracker = new ContainerTracker(spec.maxRestarts, idBase, ContainerTracker.DEFAULT_KEEP_ENDED);
+    this.rm = rm;
+    this.allocator = new ContainerAllocator(rm, tracker, idBase);
     this.launcher = new ContainerLauncher(spec, conf, tracker, credentials);
+    this.stagingDir = stagingDir == null ? null : new Path(stagingDir);
+    this.state = stagingDir == null ? null : new AmState(conf, this.stagingDir, attempt);
   }
 
   public static void main(String[] args) {
@@ -87,13 +115,29 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
       if (secret == null) {
         throw new IllegalStateException("no gateway secret in the AM's credentials (submitted by an old client?)");
       }
-      code = new ApplicationMaster(spec, new YarnConfiguration(), credentials)
-          .run(new String(secret, StandardCharsets.UTF_8));
+      code = new ApplicationMaster(spec, amConf(), credentials).run(new String(secret, StandardCharsets.UTF_8));
     } catch (Throwable t) {
       LOG.error("ApplicationMaster failed", t);
       code = 1;
     }
     System.exit(code);
+  }
+
+  /** The cluster's configuration, retrying an unreachable RM every second unless the site says otherwise. */
+  static YarnConfiguration amConf() {
+    YarnConfiguration conf = new YarnConfiguration();
+    String key = YarnConfiguration.RESOURCEMANAGER_CONNECT_RETRY_INTERVAL_MS;
+    String[] sources = conf.getPropertySources(key);
+    if (sources == null || (sources.length == 1 && sources[0].equals("yarn-default.xml"))) {
+      conf.setLong(key, RM_RETRY_INTERVAL_MS);
+    }
+    return conf;
+  }
+
+  /** This attempt's number (1 for the first), from the AM container's id. */
+  static int attemptFromEnv() {
+    String id = System.getenv(Environment.CONTAINER_ID.name());
+    return id == null ? 1 : ContainerId.fromString(id).getApplicationAttemptId().getAttemptId();
   }
 
   int run(String secret) throws Exception {
@@ -108,12 +152,13 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     WebServer web = new WebServer(kv, token, entryPoint::lastCall);
     String webUrl = "http://" + host + ":" + web.port();
     shareWithContainers(token, webUrl);
-    maxCapability = rm.registerApplicationMaster(host, gateway.getListeningPort(), webUrl + "/")
-        .getMaximumResourceCapability();
-    LOG.info("Registered; gateway on {}:{}, web on {}; maximum allocation {}", host, gateway.getListeningPort(),
-        webUrl, maxCapability);
+    RegisterApplicationMasterResponse registration = rm.registerApplicationMaster(host,
+        gateway.getListeningPort(), webUrl + "/");
+    maxCapability = registration.getMaximumResourceCapability();
+    LOG.info("Attempt {} registered; gateway on {}:{}, web on {}; maximum allocation {}", attempt, host,
+        gateway.getListeningPort(), webUrl, maxCapability);
 
-    allocator.request(initialNames(), spec.containers.memory, spec.containers.vcores, 0);
+    startContainers(registration.getContainersFromPreviousAttempts());
     ready.countDown();
     allocator.start(this);
     if (spec.keepAlive && spec.idleTimeout > 0) {
@@ -121,11 +166,11 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     }
     done.await();
 
-    launcher.stop();
+    launcher.stop(!abandoned);
     awaitReplies(entryPoint);
     gateway.shutdown();
     web.stop();
-    return 0;
+    return abandoned ? 1 : 0;
   }
 
   private List<String> initialNames() {
@@ -158,6 +203,50 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
 
   // -- lifecycle ---------------------------------------------------------------------------------------------
 
+  /** Attempt 1 (or a later one the previous left nothing to) asks for the spec's containers; others recover. */
+  private void startContainers(List<Container> handedOver) throws IOException {
+    AmState.Doc previous = attempt > 1 && state != null ? state.load() : null;
+    if (previous == null) {
+      for (Container c : handedOver) { // a previous attempt that wrote nothing cannot have asked for these
+        allocator.release(c.getId());
+      }
+      allocator.request(initialNames(), spec.containers.memory, spec.containers.vcores, 0, null);
+    } else {
+      recover(previous, handedOver);
+    }
+    saveState();
+  }
+
+  private void recover(AmState.Doc previous, List<Container> handedOver) {
+    Recovery.Plan plan = Recovery.restore(tracker, previous, handedOver);
+    LOG.info("Took over attempt {}'s records: {} container(s) adopted, {} to ask for again, {} released, {} whose "
+        + "end is not known yet", previous.attempt, plan.adopted, plan.rerequest.size(), plan.release.size(),
+        plan.unresolved.size());
+    for (ContainerId id : plan.release) {
+      allocator.release(id);
+    }
+    allocator.rerequest(plan.rerequest);
+    if (plan.unresolved.isEmpty()) {
+      checkOutcome();
+      return;
+    }
+    Thread t = new Thread(() -> {
+      try {
+        Thread.sleep(Recovery.GRACE_MS);
+        List<ContainerTracker.Completion> ends = Recovery.resolve(tracker, plan.unresolved);
+        for (int i = 0; i < ends.size(); i++) {
+          afterEnd(plan.unresolved.get(i), ends.get(i));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException | Error e) {
+        fatal("internal error while resolving the previous attempt's containers: " + e, e);
+      }
+    }, "knit-recovery");
+    t.setDaemon(true);
+    t.start();
+  }
+
   /**
    * A keep-alive application that runs nothing and that no client has called for {@code idleTimeout} seconds
    * has been abandoned: its client died without killing it (a client that lives polls its containers).
@@ -184,7 +273,10 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     t.start();
   }
 
-  /** Ends the application, exactly once: stop the heartbeat, unregister. Later calls do nothing. */
+  /**
+   * Ends the application, exactly once: stop the heartbeat, unregister, then remove the staging dir (only after
+   * unregistering succeeded: if it did not, the RM starts another attempt, which needs the spec and state).
+   */
   void finish(FinalApplicationStatus status, String diagnostics) {
     if (!finished.compareAndSet(false, true)) {
       return;
@@ -192,31 +284,55 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     LOG.info("Finishing: {} {}", status, diagnostics);
     try {
       allocator.stop();
-      // Before unregistering: once the RM reports the end, nothing of the application is left in HDFS.
-      removeStagingDir();
       rm.unregisterApplicationMaster(status, diagnostics, null);
+      removeStagingDir();
     } catch (Exception e) {
+      // The RM will start another attempt (if any is left): leave it the containers, the spec and the state.
       LOG.error("Could not unregister from the ResourceManager", e);
+      abandoned = true;
     } finally {
       done.countDown();
     }
   }
 
-  /**
-   * A container ended on its own (not removed): restart it, or end the app if nothing is left (unless the spec
-   * keeps it alive: then only kill or shutdown ends it).
-   */
-  private void endedOnItsOwn(ContainerTracker.Record r) {
-    if (r.state() == ContainerTracker.State.FAILED && r.restarts < spec.maxRestarts) {
-      tracker.markReplaced(r);
-      LOG.info("Restarting after {} failed (restart {} of {})", r.containerId(), r.restarts + 1, spec.maxRestarts);
-      allocator.request(Collections.singletonList(r.name), r.memory, r.vcores, r.restarts + 1);
+  /** Ends this attempt without unregistering: the RM ended it, and decides whether another takes over. */
+  private void abandonAttempt(String why) {
+    if (!finished.compareAndSet(false, true)) {
       return;
     }
-    if (spec.finishesWith(r.name)) {
+    LOG.error("{}; exiting without unregistering, leaving the containers running", why);
+    abandoned = true;
+    try {
+      allocator.stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      done.countDown();
+    }
+  }
+
+  /** What follows a container's end: its replacement, or (nothing left) the application's end. */
+  private void afterEnd(ContainerRecord r, ContainerTracker.Completion c) {
+    if (!c.changed) {
+      return;
+    }
+    LOG.info("{} ended {} (exit status {}, {}): {}", r.label(), r.state(), r.exitStatus, c.exitClass.json(),
+        r.diagnostics);
+    if (c.replace) {
+      LOG.info("Replacing {} ({}; restarts used {} of {})", r.label(), c.exitClass.json(), c.replacementRestarts,
+          spec.maxRestarts);
+      allocator.request(Collections.singletonList(r.name), r.memory, r.vcores, c.replacementRestarts, r.label());
+    } else if (tracker.isRemoved(r)) {
+      return; // a user's removal never ends the application
+    } else if (spec.finishesWith(r.name)) {
       finishWith(r);
-      return;
+    } else {
+      checkOutcome();
     }
+  }
+
+  /** Ends the application if nothing is left to run (unless the spec keeps it alive: then only kill ends it). */
+  private void checkOutcome() {
     ContainerTracker.Outcome outcome = spec.keepAlive ? null : tracker.outcome();
     if (outcome != null) {
       finish(outcome.succeeded ? FinalApplicationStatus.SUCCEEDED : FinalApplicationStatus.FAILED,
@@ -225,10 +341,22 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   }
 
   /** A container of {@code finish_with} ended on its own: the application ends with its outcome. */
-  private void finishWith(ContainerTracker.Record r) {
+  private void finishWith(ContainerRecord r) {
     boolean ok = r.state() == ContainerTracker.State.SUCCEEDED;
     finish(ok ? FinalApplicationStatus.SUCCEEDED : FinalApplicationStatus.FAILED, r.name + " (" + r.containerId()
         + ") exited with code " + r.exitStatus + (ok ? "" : ": " + r.diagnostics));
+  }
+
+  /** Writes the records for a next attempt; a failure to write is logged, not fatal (HDFS may come back). */
+  private void saveState() {
+    if (state == null || finished.get()) {
+      return;
+    }
+    try {
+      state.save(tracker);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("Could not write the ApplicationMaster state to {}: {}", stagingDir, e.toString());
+    }
   }
 
   /** Blocks a gateway call until the AM has registered and made its first requests. */
@@ -244,9 +372,30 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   }
 
   /** Asks for more containers on Python's behalf, after checking the size against the scheduler's maximum. */
-  List<ContainerTracker.Record> add(int n, int memory, int vcores) {
+  List<ContainerRecord> add(int n, int memory, int vcores) {
+    return addNamed(Collections.<String>nCopies(n, null), memory, vcores);
+  }
+
+  /** Asks for one container per name (null: unnamed); a name may not be that of a container still live. */
+  List<ContainerRecord> addNamed(List<String> names, int memory, int vcores) {
+    List<String> given = new ArrayList<>();
+    for (String n : names) {
+      if (n != null) {
+        given.add(n);
+      }
+    }
+    if (!given.isEmpty()) {
+      org.knit.spec.Containers.checkNames(given, "names");
+    }
+    for (String n : given) {
+      if (tracker.liveByName(n) != null) {
+        throw new IllegalArgumentException("a container named '" + n + "' is already requested or running");
+      }
+    }
     checkSize(memory, vcores);
-    return allocator.request(n, memory, vcores, 0);
+    List<ContainerRecord> records = allocator.request(names, memory, vcores, 0, null);
+    saveState(); // durable before the call returns: a next attempt knows what was added
+    return records;
   }
 
   private void checkSize(int memory, int vcores) {
@@ -258,30 +407,20 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     }
   }
 
-  /** Asks for one container per name; a name may not be that of a container still requested or running. */
-  List<ContainerTracker.Record> addNamed(List<String> names, int memory, int vcores) {
-    org.knit.spec.Containers.checkNames(names, "names");
-    for (String n : names) {
-      if (tracker.liveByName(n) != null) {
-        throw new IllegalArgumentException("a container named '" + n + "' is already requested or running");
-      }
-    }
-    checkSize(memory, vcores);
-    return allocator.request(names, memory, vcores, 0);
-  }
-
   /** Removes a container at the user's request; never ends the application. */
-  boolean remove(ContainerTracker.Record r) {
+  boolean remove(ContainerRecord r) {
     if (allocator.cancel(r)) {
+      saveState();
       return true;
     }
     if (!tracker.markRemoved(r)) {
       return false;
     }
-    if (r.state() == ContainerTracker.State.RUNNING) {
+    saveState(); // durable before the kill: a next attempt does not take the kill for a fault
+    if (r.state() == ContainerTracker.State.RUNNING && launcher.launchedHere(r)) {
       launcher.stopContainer(r.container());
     } else {
-      allocator.release(r.container());
+      allocator.release(ContainerId.fromString(r.containerId())); // the RM kills it (adopted or not started)
     }
     return true;
   }
@@ -289,32 +428,31 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   // -- allocator events (heartbeat thread) -------------------------------------------------------------------
 
   @Override
-  public void allocated(ContainerTracker.Record r) {
+  public void beforeHeartbeat() {
+    saveState();
+  }
+
+  @Override
+  public void allocated(ContainerRecord r) {
     launcher.launch(r);
   }
 
   @Override
   public void completed(ContainerStatus status) {
-    ContainerTracker.Record r = tracker.byContainerId(status.getContainerId().toString());
+    ContainerRecord r = tracker.byContainerId(status.getContainerId().toString());
     if (r == null) {
-      return; // a surplus container we released
+      return; // a surplus container we released, or one dropped long after it ended
     }
-    int exit = status.getExitStatus();
-    boolean removed = tracker.isRemoved(r);
-    ContainerTracker.State to;
-    if (removed) {
-      to = r.state() == ContainerTracker.State.ALLOCATED ? ContainerTracker.State.RELEASED
-          : ContainerTracker.State.KILLED;
-    } else {
-      to = exit == ContainerExitStatus.SUCCESS ? ContainerTracker.State.SUCCEEDED : ContainerTracker.State.FAILED;
-    }
-    if (tracker.transition(r, to, exit, status.getDiagnostics()) && !removed) {
-      endedOnItsOwn(r);
-    }
+    afterEnd(r, tracker.complete(r, status.getExitStatus(), status.getDiagnostics()));
   }
 
   @Override
-  public void heartbeatFailed(String why, Throwable cause) {
+  public void rmCommand(AMCommand command) {
+    abandonAttempt("the ResourceManager sent " + command + " (this attempt is over)");
+  }
+
+  @Override
+  public void fatal(String why, Throwable cause) {
     LOG.error(why, cause);
     finish(FinalApplicationStatus.FAILED, why);
   }
@@ -322,26 +460,21 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   // -- launcher events (NMClientAsync threads) ---------------------------------------------------------------
 
   @Override
-  public void started(ContainerTracker.Record r) {
-    tracker.transition(r, ContainerTracker.State.RUNNING, null, null);
-    if (tracker.isRemoved(r)) {
+  public void started(ContainerRecord r) {
+    if (tracker.started(r)) {
       launcher.stopContainer(r.container()); // removed while its launch was in flight
     }
   }
 
   @Override
-  public void startFailed(ContainerTracker.Record r, Throwable t) {
-    allocator.release(r.container());
-    boolean removed = tracker.isRemoved(r);
-    ContainerTracker.State to = removed ? ContainerTracker.State.RELEASED : ContainerTracker.State.FAILED;
-    if (tracker.transition(r, to, null, "failed to start: " + t) && !removed) {
-      endedOnItsOwn(r);
-    }
+  public void startFailed(ContainerRecord r, Throwable t) {
+    allocator.release(r.container().getId());
+    afterEnd(r, tracker.startFailed(r, "failed to start: " + t));
   }
 
   @Override
-  public void stopFailed(ContainerTracker.Record r, Throwable t) {
-    allocator.release(r.container()); // the RM tells the NodeManager to kill it
+  public void stopFailed(ContainerRecord r, Throwable t) {
+    allocator.release(r.container().getId()); // the RM tells the NodeManager to kill it
   }
 
   // -- shutdown helpers --------------------------------------------------------------------------------------
@@ -356,16 +489,13 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   }
 
   private void removeStagingDir() {
-    String dir = System.getenv(Knit.ENV_STAGING_DIR);
-    if (dir == null) {
+    if (stagingDir == null) {
       return;
     }
     try {
-      Path p = new Path(dir);
-      FileSystem fs = p.getFileSystem(conf);
-      fs.delete(p, true);
+      stagingDir.getFileSystem(conf).delete(stagingDir, true);
     } catch (IOException e) {
-      LOG.warn("Could not remove the staging dir {}: {}", dir, e.toString());
+      LOG.warn("Could not remove the staging dir {}: {}", stagingDir, e.toString());
     }
   }
 }

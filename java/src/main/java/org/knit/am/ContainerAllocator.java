@@ -8,6 +8,7 @@ import java.util.List;
 import org.apache.hadoop.yarn.api.protocolrecords.AllocateResponse;
 import org.apache.hadoop.yarn.api.records.AMCommand;
 import org.apache.hadoop.yarn.api.records.Container;
+import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerStatus;
 import org.apache.hadoop.yarn.api.records.Priority;
 import org.apache.hadoop.yarn.api.records.Resource;
@@ -34,6 +35,15 @@ import org.slf4j.LoggerFactory;
  * the heartbeat thread; they synchronize on this allocator, and call the AMRMClient (itself synchronized, never
  * calling back) and the tracker (which never calls out) under that lock. Events go to the {@link Handler} from
  * the heartbeat thread only, without holding the lock.
+ *
+ * <p><b>Failures.</b> The heartbeat cannot die silently: each event is handled on its own, and anything a
+ * handler throws (or anything else the loop throws) goes to {@link Handler#fatal} naming the container, which
+ * ends the application FAILED rather than leaving it RUNNING with nobody heartbeating until the RM's AM expiry.
+ *
+ * <p><b>RM restart and failover.</b> The synchronous AMRMClient handles both itself: its RM proxy retries (and
+ * with RM HA fails over to the other RM), and on ApplicationMasterNotRegisteredException (a work-preserving RM
+ * restart or failover, YARN-1365) it registers again and re-sends every outstanding ask and release. AM_RESYNC
+ * and AM_SHUTDOWN mean this attempt is over (the RM lost it, or started another): {@link Handler#rmCommand}.
  */
 final class ContainerAllocator {
   static final int FAST_MS = 200;
@@ -43,68 +53,104 @@ final class ContainerAllocator {
 
   /** What the allocator reports, on the heartbeat thread. */
   interface Handler {
-    void allocated(ContainerTracker.Record record);
+    void allocated(ContainerRecord record);
 
     void completed(ContainerStatus status);
 
-    /** The RM told us to stop (AM_SHUTDOWN/AM_RESYNC) or a heartbeat failed. */
-    void heartbeatFailed(String why, Throwable cause);
+    /** Called before each allocate call (the AM persists its state there). */
+    void beforeHeartbeat();
+
+    /** The RM said this attempt is over (AM_SHUTDOWN, AM_RESYNC). */
+    void rmCommand(AMCommand command);
+
+    /** A heartbeat failed, or handling an event threw: the application cannot go on. */
+    void fatal(String why, Throwable cause);
   }
 
   private final AMRMClient<ContainerRequest> rm;
   private final ContainerTracker tracker;
-  private long nextBatch = 1;
+  private long nextBatch;
   private int interval = FAST_MS;
   private boolean stopped;
   private Thread thread;
 
-  ContainerAllocator(AMRMClient<ContainerRequest> rm, ContainerTracker tracker) {
+  /**
+   * @param idBase added to every batch id (allocationRequestId), as to the tracker's request ids: unique across
+   *               ApplicationMaster attempts
+   */
+  ContainerAllocator(AMRMClient<ContainerRequest> rm, ContainerTracker tracker, long idBase) {
     this.rm = rm;
     this.tracker = tracker;
+    this.nextBatch = idBase + 1;
+  }
+
+  ContainerAllocator(AMRMClient<ContainerRequest> rm, ContainerTracker tracker) {
+    this(rm, tracker, 0);
   }
 
   /** Asks for {@code n} containers as one batch; returns the new records. Wakes the heartbeat. */
-  synchronized List<ContainerTracker.Record> request(int n, int memory, int vcores, int restarts) {
-    return request(Collections.<String>nCopies(n, null), memory, vcores, restarts);
+  synchronized List<ContainerRecord> request(int n, int memory, int vcores, int restarts) {
+    return request(Collections.<String>nCopies(n, null), memory, vcores, restarts, null);
   }
 
-  /** Asks for one container per entry of {@code names} (null entries: unnamed) as one batch. */
-  synchronized List<ContainerTracker.Record> request(List<String> names, int memory, int vcores, int restarts) {
+  /**
+   * Asks for one container per entry of {@code names} (null entries: unnamed) as one batch; {@code replaces} names
+   * the container they replace (null for new ones).
+   */
+  synchronized List<ContainerRecord> request(List<String> names, int memory, int vcores, int restarts,
+      String replaces) {
     long batch = nextBatch++;
-    Resource capability = Resource.newInstance(memory, vcores);
-    List<ContainerTracker.Record> records = new ArrayList<>();
+    List<ContainerRecord> records = new ArrayList<>();
     for (String name : names) {
-      rm.addContainerRequest(ContainerRequest.newBuilder().capability(capability).priority(PRIORITY)
-          .allocationRequestId(batch).relaxLocality(true).build());
-      records.add(tracker.request(batch, memory, vcores, restarts, name));
+      ask(batch, memory, vcores);
+      records.add(tracker.request(batch, memory, vcores, restarts, replaces, name));
     }
-    interval = FAST_MS;
-    notifyAll();
+    wake();
     return records;
   }
 
+  /** Asks again, under this attempt's batch ids, for records a previous attempt had requested. */
+  synchronized void rerequest(List<ContainerRecord> records) {
+    for (ContainerRecord r : records) {
+      long batch = nextBatch++;
+      tracker.rebatch(r, batch);
+      ask(batch, r.memory, r.vcores);
+    }
+    wake();
+  }
+
+  private void ask(long batch, int memory, int vcores) {
+    rm.addContainerRequest(ContainerRequest.newBuilder().capability(Resource.newInstance(memory, vcores))
+        .priority(PRIORITY).allocationRequestId(batch).relaxLocality(true).build());
+  }
+
+  private void wake() {
+    interval = FAST_MS;
+    notifyAll();
+  }
+
   /** Withdraws a REQUESTED record's ask; the record becomes RELEASED. False if it was no longer REQUESTED. */
-  synchronized boolean cancel(ContainerTracker.Record r) {
+  synchronized boolean cancel(ContainerRecord r) {
     if (r.state() != ContainerTracker.State.REQUESTED) {
       return false;
     }
     removeOneAsk(r.batchId);
-    tracker.transition(r, ContainerTracker.State.RELEASED, null, "cancelled before allocation");
+    tracker.cancel(r);
     notifyAll();
     return true;
   }
 
   /** Gives an allocated container back to the RM (which kills it if it is running). */
-  synchronized void release(Container c) {
-    rm.releaseAssignedContainer(c.getId());
+  synchronized void release(ContainerId id) {
+    rm.releaseAssignedContainer(id);
     notifyAll();
   }
 
   /** Binds allocations to requests; returns the records to launch, releasing surplus containers. */
-  synchronized List<ContainerTracker.Record> onAllocated(List<Container> containers) {
-    List<ContainerTracker.Record> launch = new ArrayList<>();
+  synchronized List<ContainerRecord> onAllocated(List<Container> containers) {
+    List<ContainerRecord> launch = new ArrayList<>();
     for (Container c : containers) {
-      ContainerTracker.Record r = tracker.allocate(c);
+      ContainerRecord r = tracker.allocate(c);
       if (r == null) {
         LOG.info("Releasing surplus container {} (allocation request {})", c.getId(), c.getAllocationRequestId());
         rm.releaseAssignedContainer(c.getId());
@@ -145,34 +191,57 @@ final class ContainerAllocator {
   }
 
   private void loop(Handler handler) {
-    while (true) {
-      synchronized (this) {
-        if (stopped) {
-          return;
-        }
+    try {
+      while (!isStopped() && beat(handler)) {
+        continue;
       }
-      AllocateResponse response;
-      try {
-        response = rm.allocate(tracker.progress());
-      } catch (Exception e) {
-        if (!isStopped()) {
-          handler.heartbeatFailed("the ResourceManager heartbeat failed: " + e, e);
-        }
-        return;
+    } catch (Throwable t) { // never die silently, whatever broke
+      if (!isStopped()) {
+        handler.fatal("the ApplicationMaster's heartbeat failed unexpectedly: " + t, t);
       }
-      if (response.getAMCommand() == AMCommand.AM_SHUTDOWN || response.getAMCommand() == AMCommand.AM_RESYNC) {
-        handler.heartbeatFailed("the ResourceManager sent " + response.getAMCommand(), null);
-        return;
+    }
+  }
+
+  /** One heartbeat: allocate, hand each event to the handler on its own, wait. False when the loop must end. */
+  private boolean beat(Handler handler) {
+    handler.beforeHeartbeat();
+    AllocateResponse response;
+    try {
+      response = rm.allocate(tracker.progress());
+    } catch (Exception e) {
+      if (!isStopped()) {
+        handler.fatal("the ResourceManager heartbeat failed: " + e, e);
       }
-      for (ContainerTracker.Record r : onAllocated(response.getAllocatedContainers())) {
-        handler.allocated(r);
+      return false;
+    }
+    AMCommand command = response.getAMCommand();
+    if (command == AMCommand.AM_SHUTDOWN || command == AMCommand.AM_RESYNC) {
+      handler.rmCommand(command);
+      return false;
+    }
+    for (ContainerRecord r : onAllocated(response.getAllocatedContainers())) {
+      if (!handle(handler, r.containerId(), () -> handler.allocated(r))) {
+        return false;
       }
-      for (ContainerStatus s : response.getCompletedContainersStatuses()) {
-        handler.completed(s);
+    }
+    for (ContainerStatus s : response.getCompletedContainersStatuses()) {
+      if (!handle(handler, String.valueOf(s.getContainerId()), () -> handler.completed(s))) {
+        return false;
       }
-      boolean busy = !response.getAllocatedContainers().isEmpty()
-          || !response.getCompletedContainersStatuses().isEmpty();
-      waitForNextBeat(busy);
+    }
+    waitForNextBeat(!response.getAllocatedContainers().isEmpty()
+        || !response.getCompletedContainersStatuses().isEmpty());
+    return true;
+  }
+
+  /** Runs one event's handler; if it throws, reports it (naming the container) as fatal and returns false. */
+  private boolean handle(Handler handler, String containerId, Runnable event) {
+    try {
+      event.run();
+      return true;
+    } catch (RuntimeException | Error e) {
+      handler.fatal("internal error while handling container " + containerId + ": " + e, e);
+      return false;
     }
   }
 

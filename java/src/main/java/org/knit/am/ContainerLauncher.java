@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.DataOutputBuffer;
@@ -38,13 +40,19 @@ import org.slf4j.LoggerFactory;
 final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
   private static final Logger LOG = LoggerFactory.getLogger(ContainerLauncher.class);
 
-  /** Where launch results go (called on NMClientAsync threads). */
+  /**
+   * Where launch results go (called on NMClientAsync threads, which log and swallow whatever a callback throws:
+   * so each callback here catches it and reports it to {@link #fatal}).
+   */
   interface Events {
-    void started(ContainerTracker.Record r);
+    void started(ContainerRecord r);
 
-    void startFailed(ContainerTracker.Record r, Throwable t);
+    void startFailed(ContainerRecord r, Throwable t);
 
-    void stopFailed(ContainerTracker.Record r, Throwable t);
+    void stopFailed(ContainerRecord r, Throwable t);
+
+    /** Handling a launch result threw: the application cannot go on. */
+    void fatal(String why, Throwable cause);
   }
 
   private final ContainerTracker tracker;
@@ -52,6 +60,8 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
   private final String command;
   private final ByteBuffer tokens;
   private final NMClientAsync nm;
+  /** Containers this attempt started through {@link #nm} (only those can be stopped through it). */
+  private final Set<String> launched = ConcurrentHashMap.newKeySet();
   private Events events;
   /** Environment and resources every container also gets (the AM's URL, the container token); set before start. */
   private final Map<String, String> sharedEnv = new HashMap<>();
@@ -71,8 +81,12 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
     nm.start();
   }
 
-  /** Stops the client, which stops every container it started that is still running. */
-  void stop() {
+  /**
+   * Stops the client. With {@code stopContainers} it stops every container it started that still runs (the
+   * application is over); without, they keep running for the next ApplicationMaster attempt to adopt.
+   */
+  void stop(boolean stopContainers) {
+    nm.getClient().cleanupRunningContainersOnStop(stopContainers);
     nm.stop();
   }
 
@@ -84,7 +98,13 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
     }
   }
 
-  void launch(ContainerTracker.Record r) {
+  /** Whether this attempt started the container (an adopted one was started by a previous attempt). */
+  boolean launchedHere(ContainerRecord r) {
+    return r.containerId() != null && launched.contains(r.containerId());
+  }
+
+  void launch(ContainerRecord r) {
+    launched.add(r.containerId());
     // A fresh context per container: the records are not safe to share between concurrent launches.
     ContainerLaunchContext ctx = ContainerLaunchContext.newInstance(new HashMap<>(resources),
         environment(r, sharedEnv), Collections.singletonList(command), null, tokens.duplicate(), null);
@@ -92,7 +112,7 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
   }
 
   /** {@link #environment(Container)} plus the request's id and name, and what every container shares. */
-  static Map<String, String> environment(ContainerTracker.Record r, Map<String, String> shared) {
+  static Map<String, String> environment(ContainerRecord r, Map<String, String> shared) {
     Map<String, String> env = new HashMap<>(shared);
     env.putAll(environment(r.container()));
     env.put(Knit.ENV_REQUEST_ID, Long.toString(r.requestId));
@@ -143,25 +163,31 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
     return ByteBuffer.wrap(out.getData(), 0, out.getLength());
   }
 
-  private ContainerTracker.Record record(ContainerId id) {
+  private ContainerRecord record(ContainerId id) {
     return tracker.byContainerId(id.toString());
+  }
+
+  /** Runs one callback's handling; what it throws is reported, naming the container, never swallowed. */
+  private void handle(ContainerId id, java.util.function.Consumer<ContainerRecord> event) {
+    try {
+      ContainerRecord r = record(id);
+      if (r != null) {
+        event.accept(r);
+      }
+    } catch (RuntimeException | Error e) {
+      events.fatal("internal error while handling a NodeManager event of container " + id + ": " + e, e);
+    }
   }
 
   @Override
   public void onContainerStarted(ContainerId id, Map<String, ByteBuffer> serviceData) {
-    ContainerTracker.Record r = record(id);
-    if (r != null) {
-      events.started(r);
-    }
+    handle(id, events::started);
   }
 
   @Override
   public void onStartContainerError(ContainerId id, Throwable t) {
     LOG.warn("Container {} failed to start", id, t);
-    ContainerTracker.Record r = record(id);
-    if (r != null) {
-      events.startFailed(r, t);
-    }
+    handle(id, r -> events.startFailed(r, t));
   }
 
   @Override
@@ -176,10 +202,7 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
   @Override
   public void onStopContainerError(ContainerId id, Throwable t) {
     LOG.warn("Could not stop container {} through its NodeManager: {}", id, t.toString());
-    ContainerTracker.Record r = record(id);
-    if (r != null) {
-      events.stopFailed(r, t);
-    }
+    handle(id, r -> events.stopFailed(r, t));
   }
 
   @Override

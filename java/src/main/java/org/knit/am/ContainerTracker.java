@@ -1,12 +1,15 @@
 package org.knit.am;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.yarn.api.records.Container;
+import org.knit.am.ExitClassifier.ExitClass;
 
 /**
  * Every container the application asked for, each an explicit state machine:
@@ -18,8 +21,15 @@ import org.apache.hadoop.yarn.api.records.Container;
  *                                                         NodeManager's "started" callback arrived)
  * </pre>
  *
- * <p>All state changes go through {@link #transition}. Thread-safe: every method synchronizes on this tracker,
- * and it never calls out while holding its lock.
+ * <p>Events from different threads (the heartbeat's completions, NMClient threads' "started", Py4J removals)
+ * each decide their target state <em>under this tracker's lock</em> ({@link #complete}, {@link #started},
+ * {@link #startFailed}): the decision and the transition are one step, so a "started" that lands between a
+ * completion's look at the state and its transition cannot make it an impossible one (RUNNING → RELEASED).
+ *
+ * <p>Bounded: only the last {@code keepEnded} ended records are kept (older ones are dropped from
+ * {@link #snapshot}); {@link ContainerCounts} keeps the totals, and the failures that decide the outcome are kept apart.
+ *
+ * <p>Thread-safe: every method synchronizes on this tracker, and it never calls out while holding its lock.
  */
 public final class ContainerTracker {
   /** Python reads these names from knit/shared/states.json; SharedFilesTest keeps that file equal to this enum. */
@@ -31,6 +41,11 @@ public final class ContainerTracker {
     }
   }
 
+  /** Ended records kept for {@code containers()} by default; older ones only count. */
+  static final int DEFAULT_KEEP_ENDED = 1000;
+  /** Failures named in the outcome's diagnostics; further ones are only counted. */
+  static final int FAILURES_NAMED = 20;
+
   private static final Map<State, EnumSet<State>> ALLOWED = new HashMap<>();
 
   static {
@@ -40,47 +55,22 @@ public final class ContainerTracker {
     ALLOWED.put(State.RUNNING, EnumSet.of(State.SUCCEEDED, State.FAILED, State.KILLED));
   }
 
-  /** One requested container and what became of it. Fields are guarded by the tracker's lock. */
-  public static final class Record {
-    public final long requestId;
-    /** The YARN allocationRequestId of the batch this request was part of. */
-    public final long batchId;
-    public final int memory;
-    public final int vcores;
-    /** How many containers failed before this one in its restart chain. */
-    public final int restarts;
-    /** The name given with the request (exported as KNIT_CONTAINER_NAME), or null. */
-    public final String name;
-    State state = State.REQUESTED;
-    Container container;
-    Integer exitStatus;
-    String diagnostics = "";
-    long startTime;
-    long finishTime;
-    /** The user asked to remove it: its end is KILLED/RELEASED and never counts as a failure. */
-    boolean removeRequested;
-    /** It failed and a replacement was requested (restart policy): its failure no longer decides the outcome. */
-    boolean replaced;
+  /** What ending a record decided: whether it changed, its class, and whether a replacement is due. */
+  public static final class Completion {
+    static final Completion UNCHANGED = new Completion(false, null, false, 0);
 
-    Record(long requestId, long batchId, int memory, int vcores, int restarts, String name) {
-      this.requestId = requestId;
-      this.batchId = batchId;
-      this.memory = memory;
-      this.vcores = vcores;
-      this.restarts = restarts;
-      this.name = name;
-    }
+    public final boolean changed;
+    public final ExitClass exitClass;
+    /** A replacement must be requested (platform fault, or a failure within {@code max_restarts}). */
+    public final boolean replace;
+    /** The replacement's {@code restarts}: the same after a platform fault, one more after a failure. */
+    public final int replacementRestarts;
 
-    public synchronized State state() {
-      return state;
-    }
-
-    public Container container() {
-      return container;
-    }
-
-    String containerId() {
-      return container == null ? null : container.getId().toString();
+    Completion(boolean changed, ExitClass exitClass, boolean replace, int replacementRestarts) {
+      this.changed = changed;
+      this.exitClass = exitClass;
+      this.replace = replace;
+      this.replacementRestarts = replacementRestarts;
     }
   }
 
@@ -95,25 +85,50 @@ public final class ContainerTracker {
     }
   }
 
-  private final Map<Long, Record> byRequest = new LinkedHashMap<>();
-  private final Map<String, Record> byContainer = new HashMap<>();
-  private long nextRequestId = 1;
+  private final int maxRestarts;
+  private final int keepEnded;
+  private final Map<Long, ContainerRecord> byRequest = new LinkedHashMap<>();
+  private final Map<String, ContainerRecord> byContainer = new HashMap<>();
+  /** Ended records in the order they ended: the oldest are dropped first. */
+  private final ArrayDeque<ContainerRecord> ended = new ArrayDeque<>();
+  private ContainerCounts counts = new ContainerCounts();
+  private long nextRequestId;
+  /** Bumped by every change, so the state store writes only when something changed. */
+  private long version;
 
-  /** A new REQUESTED record. */
-  public synchronized Record request(long batchId, int memory, int vcores, int restarts) {
-    return request(batchId, memory, vcores, restarts, null);
+  /**
+   * @param maxRestarts the spec's {@code max_restarts}
+   * @param idBase      added to every request id this attempt issues ((attempt − 1) shifted into the high bits),
+   *                    so ids never collide across ApplicationMaster attempts
+   * @param keepEnded   how many ended records {@link #snapshot} keeps
+   */
+  public ContainerTracker(int maxRestarts, long idBase, int keepEnded) {
+    this.maxRestarts = maxRestarts;
+    this.nextRequestId = idBase + 1;
+    this.keepEnded = keepEnded;
   }
 
-  /** A new REQUESTED record carrying {@code name} (null: unnamed). */
-  public synchronized Record request(long batchId, int memory, int vcores, int restarts, String name) {
-    Record r = new Record(nextRequestId++, batchId, memory, vcores, restarts, name);
+  /** A tracker for tests: no restarts, ids from 1, the default bound. */
+  public ContainerTracker() {
+    this(0, 0, DEFAULT_KEEP_ENDED);
+  }
+
+  /**
+   * A new REQUESTED record; {@code replaces} names the container it replaces (null for a new one), {@code name} is
+   * the name it was asked under (null: unnamed).
+   */
+  public synchronized ContainerRecord request(long batchId, int memory, int vcores, int restarts, String replaces,
+      String name) {
+    ContainerRecord r = new ContainerRecord(nextRequestId++, batchId, memory, vcores, restarts, replaces, name);
     byRequest.put(r.requestId, r);
+    counts.requested++;
+    version++;
     return r;
   }
 
   /** The record named {@code name} that is still requested, allocated or running (and not being removed), or null. */
-  public synchronized Record liveByName(String name) {
-    for (Record r : byRequest.values()) {
+  public synchronized ContainerRecord liveByName(String name) {
+    for (ContainerRecord r : byRequest.values()) {
       if (name.equals(r.name) && !r.state.isTerminal() && !r.removeRequested) {
         return r;
       }
@@ -121,14 +136,18 @@ public final class ContainerTracker {
     return null;
   }
 
+  public ContainerRecord request(long batchId, int memory, int vcores, int restarts) {
+    return request(batchId, memory, vcores, restarts, null, null);
+  }
+
   /**
    * Binds an allocation to the oldest REQUESTED record of its batch (or, when the scheduler did not echo an
    * allocationRequestId, the oldest REQUESTED record whose memory fits). Returns null for a surplus allocation.
    */
-  public synchronized Record allocate(Container container) {
+  public synchronized ContainerRecord allocate(Container container) {
     long batch = container.getAllocationRequestId();
-    Record match = null;
-    for (Record r : byRequest.values()) {
+    ContainerRecord match = null;
+    for (ContainerRecord r : byRequest.values()) {
       if (r.state != State.REQUESTED) {
         continue;
       }
@@ -144,28 +163,115 @@ public final class ContainerTracker {
     if (match == null) {
       return null;
     }
-    match.container = container;
-    byContainer.put(container.getId().toString(), match);
+    bind(match, container);
     transition(match, State.ALLOCATED, null, null);
     return match;
   }
 
+  private void bind(ContainerRecord r, Container c) {
+    r.container = c;
+    r.containerId = c.getId().toString();
+    r.nodeId = c.getNodeId().toString();
+    r.nodeHttpAddress = c.getNodeHttpAddress();
+    r.grantedMemory = c.getResource().getMemorySize();
+    r.grantedVcores = c.getResource().getVirtualCores();
+    byContainer.put(r.containerId, r);
+  }
+
   /**
-   * The one way a record changes state. A late event for a record that already ended (say, YARN's completion
-   * report after we saw a start failure) returns false and changes nothing.
+   * The NodeManager started the container. Returns true if the user removed it while its launch was in flight
+   * (the caller stops it). A start reported after the container ended changes nothing.
+   */
+  public synchronized boolean started(ContainerRecord r) {
+    if (r.state == State.ALLOCATED) {
+      transition(r, State.RUNNING, null, null);
+    }
+    return r.state == State.RUNNING && r.removeRequested;
+  }
+
+  /** The container ended (YARN's completion report): classify it and choose its end state, in one step. */
+  public synchronized Completion complete(ContainerRecord r, int exitStatus, String diagnostics) {
+    if (r.state.isTerminal()) {
+      return Completion.UNCHANGED;
+    }
+    ExitClassifier.Verdict v = ExitClassifier.classify(exitStatus, diagnostics, r.removeRequested,
+        r.grantedMemory > 0 ? r.grantedMemory : r.memory);
+    return end(r, endState(r, v.exitClass), exitStatus, v);
+  }
+
+  /** The NodeManager refused to start it: the command's failure, unless the user removed it meanwhile. */
+  public synchronized Completion startFailed(ContainerRecord r, String diagnostics) {
+    if (r.state.isTerminal()) {
+      return Completion.UNCHANGED;
+    }
+    ExitClass c = r.removeRequested ? ExitClass.REMOVED : ExitClass.USER;
+    return end(r, c == ExitClass.REMOVED ? State.RELEASED : State.FAILED, null,
+        new ExitClassifier.Verdict(c, diagnostics));
+  }
+
+  /** A REQUESTED record's ask was withdrawn (a removal before allocation): RELEASED. False if not REQUESTED. */
+  public synchronized boolean cancel(ContainerRecord r) {
+    if (r.state != State.REQUESTED) {
+      return false;
+    }
+    end(r, State.RELEASED, null, new ExitClassifier.Verdict(ExitClass.REMOVED, "cancelled before allocation"));
+    return true;
+  }
+
+  /**
+   * Ends a record whose end no attempt was told of ({@link ExitClass#LOST}): it may have done its work, so it is
+   * not run again.
+   */
+  public synchronized Completion lost(ContainerRecord r, String diagnostics) {
+    if (r.state.isTerminal()) {
+      return Completion.UNCHANGED;
+    }
+    return end(r, State.FAILED, null, new ExitClassifier.Verdict(ExitClass.LOST, diagnostics));
+  }
+
+  private static State endState(ContainerRecord r, ExitClass c) {
+    switch (c) {
+      case SUCCESS:
+        return State.SUCCEEDED;
+      case REMOVED:
+        return r.state == State.ALLOCATED && r.removeRequested ? State.RELEASED : State.KILLED;
+      default:
+        return State.FAILED;
+    }
+  }
+
+  private Completion end(ContainerRecord r, State to, Integer exitStatus, ExitClassifier.Verdict v) {
+    transition(r, to, exitStatus, v.diagnostics);
+    r.exitClass = v.exitClass;
+    boolean replace = !r.removeRequested && (v.exitClass == ExitClass.PLATFORM
+        || (v.exitClass.spendsRestart() && r.restarts < maxRestarts));
+    r.replaced = replace;
+    counts.byClass.merge(v.exitClass.json(), 1L, Long::sum);
+    if (replace && v.exitClass.spendsRestart()) {
+      counts.restartsUsed++;
+    } else if (replace) {
+      counts.platformReplacements++;
+    } else if (to == State.FAILED) {
+      counts.recordFailure(r);
+    }
+    return new Completion(true, v.exitClass, replace, r.restarts + (v.exitClass.spendsRestart() ? 1 : 0));
+  }
+
+  /**
+   * The one way a record changes state. A late event for a record that already ended returns false and changes
+   * nothing.
    *
    * @throws IllegalStateException for a transition the state machine does not have
    */
-  public synchronized boolean transition(Record r, State to, Integer exitStatus, String diagnostics) {
+  public synchronized boolean transition(ContainerRecord r, State to, Integer exitStatus, String diagnostics) {
     if (r.state.isTerminal()) {
       return false;
     }
     if (!ALLOWED.get(r.state).contains(to)) {
       throw new IllegalStateException("container request " + r.requestId + ": no transition " + r.state + " → " + to);
     }
-    synchronized (r) {
-      r.state = to;
-    }
+    r.state = to;
+    version++;
     long now = System.currentTimeMillis();
     if (to == State.RUNNING) {
       r.startTime = now;
@@ -176,112 +282,166 @@ public final class ContainerTracker {
       if (diagnostics != null) {
         r.diagnostics = diagnostics;
       }
+      counts.ended.merge(to.name(), 1L, Long::sum);
+      ended.addLast(r);
+      dropOldEnded();
     }
     return true;
   }
 
-  public synchronized Record byContainerId(String containerId) {
+  private void dropOldEnded() {
+    while (ended.size() > keepEnded) {
+      ContainerRecord old = ended.removeFirst();
+      byRequest.remove(old.requestId);
+      if (old.containerId != null) {
+        byContainer.remove(old.containerId);
+      }
+      counts.dropped++;
+    }
+  }
+
+  public synchronized ContainerRecord byContainerId(String containerId) {
     return byContainer.get(containerId);
   }
 
-  public synchronized Record byRequestId(long requestId) {
+  public synchronized ContainerRecord byRequestId(long requestId) {
     return byRequest.get(requestId);
   }
 
   /** Marks a record as removed by the user; false if it already ended. */
-  public synchronized boolean markRemoved(Record r) {
+  public synchronized boolean markRemoved(ContainerRecord r) {
     if (r.state.isTerminal()) {
       return false;
     }
     r.removeRequested = true;
+    version++;
     return true;
   }
 
-  public synchronized boolean isRemoved(Record r) {
+  public synchronized boolean isRemoved(ContainerRecord r) {
     return r.removeRequested;
   }
 
-  public synchronized void markReplaced(Record r) {
-    r.replaced = true;
+  /** Gives a REQUESTED record (one restored from a previous attempt) a new batch id for this attempt's ask. */
+  synchronized void rebatch(ContainerRecord r, long batchId) {
+    r.batchId = batchId;
+    version++;
   }
 
   public synchronized int pending() {
-    int n = 0;
-    for (Record r : byRequest.values()) {
-      if (r.state == State.REQUESTED) {
-        n++;
-      }
-    }
-    return n;
+    return live(EnumSet.of(State.REQUESTED)).size();
   }
 
   public synchronized boolean anyLive() {
-    for (Record r : byRequest.values()) {
-      if (!r.state.isTerminal()) {
-        return true;
+    return !live(EnumSet.of(State.REQUESTED, State.ALLOCATED, State.RUNNING)).isEmpty();
+  }
+
+  /** The records now in one of {@code states} (all live states are kept: only ended ones are dropped). */
+  synchronized List<ContainerRecord> live(EnumSet<State> states) {
+    List<ContainerRecord> out = new ArrayList<>();
+    for (ContainerRecord r : byRequest.values()) {
+      if (states.contains(r.state)) {
+        out.add(r);
       }
     }
-    return false;
+    return out;
   }
 
   /** Fraction of records that have ended, for the RM's progress bar. */
   public synchronized float progress() {
-    if (byRequest.isEmpty()) {
-      return 0f;
-    }
-    int done = 0;
-    for (Record r : byRequest.values()) {
-      if (r.state.isTerminal()) {
-        done++;
-      }
-    }
-    return (float) done / byRequest.size();
+    long done = counts.endedTotal();
+    return counts.requested == 0 ? 0f : (float) done / counts.requested;
   }
 
   /**
-   * The application's outcome if nothing is live: SUCCEEDED when every container that ended on its own exited
-   * 0, else FAILED naming each failed container (replaced failures and user removals do not count). Null while
-   * any container is still requested, allocated or running.
+   * The application's outcome if nothing is live: SUCCEEDED when every container that ended on its own and was
+   * not replaced exited 0, else FAILED naming the failed containers. Null while any container is still
+   * requested, allocated or running.
    */
   public synchronized Outcome outcome() {
     if (anyLive()) {
       return null;
     }
-    StringBuilder failures = new StringBuilder();
-    int failed = 0;
-    for (Record r : byRequest.values()) {
-      if (r.state == State.FAILED && !r.replaced && !r.removeRequested) {
-        failed++;
-        failures.append(failed == 1 ? "" : "\n").append(r.containerId() == null ? "request " + r.requestId
-            : r.containerId()).append(" exited with code ").append(r.exitStatus).append(": ").append(r.diagnostics);
-      }
-    }
-    if (failed == 0) {
+    if (counts.failed == 0) {
       return new Outcome(true, "all containers exited with code 0");
     }
-    return new Outcome(false, failed + " container(s) failed:\n" + failures);
+    StringBuilder s = new StringBuilder().append(counts.failed).append(" container(s) failed:");
+    for (String f : counts.failures) {
+      s.append('\n').append(f);
+    }
+    if (counts.failed > counts.failures.size()) {
+      s.append("\n... and ").append(counts.failed - counts.failures.size()).append(" more");
+    }
+    return new Outcome(false, s.toString());
   }
 
-  /** Every record as the JSON-ready maps of {@code MasterEntryPoint.containers()}. */
+  /** Kept records as the JSON-ready maps of {@code MasterEntryPoint.containers()}. */
   public synchronized List<Map<String, Object>> snapshot() {
     List<Map<String, Object>> out = new ArrayList<>();
-    for (Record r : byRequest.values()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("id", r.containerId());
-      m.put("state", r.state.name());
-      m.put("request_id", r.requestId);
-      m.put("name", r.name);
-      m.put("node_id", r.container == null ? null : r.container.getNodeId().toString());
-      m.put("node_http_address", r.container == null ? null : r.container.getNodeHttpAddress());
-      m.put("vcores", r.container == null ? r.vcores : r.container.getResource().getVirtualCores());
-      m.put("memory", r.container == null ? r.memory : r.container.getResource().getMemorySize());
-      m.put("exit_status", r.exitStatus);
-      m.put("diagnostics", r.diagnostics);
-      m.put("restarts", r.restarts);
-      m.put("start_time", r.startTime);
-      m.put("finish_time", r.finishTime);
-      out.add(m);
+    for (ContainerRecord r : byRequest.values()) {
+      out.add(r.toMap());
     }
     return out;
+  }
+
+  /** The totals since the application started ({@code MasterEntryPoint.counts()}). */
+  public synchronized Map<String, Object> counts() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    Map<String, Long> live = new LinkedHashMap<>();
+    for (State s : EnumSet.of(State.REQUESTED, State.ALLOCATED, State.RUNNING)) {
+      live.put(s.name(), (long) live(EnumSet.of(s)).size());
+    }
+    m.put("requested", counts.requested);
+    m.put("live", live);
+    m.put("ended", new LinkedHashMap<>(counts.ended));
+    m.put("exit_class", new LinkedHashMap<>(counts.byClass));
+    m.put("restarts_used", counts.restartsUsed);
+    m.put("platform_replacements", counts.platformReplacements);
+    m.put("failed", counts.failed);
+    m.put("records_kept", byRequest.size());
+    m.put("records_dropped", counts.dropped);
+    return m;
+  }
+
+  // -- persistence across ApplicationMaster attempts (AmState) -------------------------------------------------
+
+  synchronized long version() {
+    return version;
+  }
+
+  /** A copy of everything the next attempt needs, and the version it reflects. */
+  synchronized AmState.Snapshot export() {
+    List<ContainerRecord> copies = new ArrayList<>();
+    for (ContainerRecord r : byRequest.values()) {
+      copies.add(r.copy());
+    }
+    return new AmState.Snapshot(version, copies, counts.copy());
+  }
+
+  /** Loads a previous attempt's records and totals (before this attempt issues any request). */
+  synchronized void restore(Collection<ContainerRecord> records, ContainerCounts previous) {
+    counts = previous.copy();
+    for (ContainerRecord r : records) {
+      byRequest.put(r.requestId, r);
+      if (r.containerId != null) {
+        byContainer.put(r.containerId, r);
+      }
+      if (r.state.isTerminal()) {
+        ended.addLast(r);
+      }
+    }
+    version++;
+  }
+
+  /** Re-binds a restored record to the live container YARN handed over from the previous attempt. */
+  synchronized void adopt(ContainerRecord r, Container c) {
+    bind(r, c);
+    if (r.state == State.REQUESTED) {
+      transition(r, State.ALLOCATED, null, null);
+    }
+    if (r.state == State.ALLOCATED) {
+      transition(r, State.RUNNING, null, null);
+    }
+    version++;
   }
 }

@@ -5,6 +5,7 @@ import org.knit.common.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
 
 /**
@@ -25,9 +26,16 @@ public final class MasterEntryPoint {
     this.tracker = tracker;
   }
 
-  private void enter() {
+  /** Runs one call: counted in flight, noted as the last call, once the AM is ready. */
+  private <T> T serve(Supplier<T> call) {
     inFlight.incrementAndGet();
     lastCall = System.currentTimeMillis();
+    try {
+      am.awaitReady();
+      return call.get();
+    } finally {
+      inFlight.decrementAndGet();
+    }
   }
 
   long lastCall() {
@@ -36,21 +44,17 @@ public final class MasterEntryPoint {
 
   /** Requests {@code n} more containers; returns their request ids as a JSON list. */
   public String addContainers(int n, int vcores, int memory) {
-    enter();
-    try {
-      am.awaitReady();
+    return serve(() -> {
       if (n < 1 || vcores < 1 || memory < 1) {
         throw new IllegalArgumentException("addContainers needs positive n, vcores and memory; got n=" + n
             + ", vcores=" + vcores + ", memory=" + memory);
       }
       List<Long> ids = new ArrayList<>();
-      for (ContainerTracker.Record r : am.add(n, memory, vcores)) {
+      for (ContainerRecord r : am.add(n, memory, vcores)) {
         ids.add(r.requestId);
       }
       return Json.toJson(ids);
-    } finally {
-      inFlight.decrementAndGet();
-    }
+    });
   }
 
   /**
@@ -58,43 +62,33 @@ public final class MasterEntryPoint {
    * ({@code KNIT_CONTAINER_NAME}). Returns the request ids as a JSON list.
    */
   public String addNamedContainers(String namesJson, int vcores, int memory) {
-    enter();
-    try {
-      am.awaitReady();
+    return serve(() -> {
       List<String> names = Json.stringList(namesJson);
       if (names.isEmpty() || vcores < 1 || memory < 1) {
         throw new IllegalArgumentException("addNamedContainers needs names and positive vcores and memory; got "
             + namesJson + ", vcores=" + vcores + ", memory=" + memory);
       }
       List<Long> ids = new ArrayList<>();
-      for (ContainerTracker.Record r : am.addNamed(names, memory, vcores)) {
+      for (ContainerRecord r : am.addNamed(names, memory, vcores)) {
         ids.add(r.requestId);
       }
       return Json.toJson(ids);
-    } finally {
-      inFlight.decrementAndGet();
-    }
+    });
   }
 
   /** Sets a key of the application's key-value store (a null value removes it). */
   public void setKey(String key, String value) {
-    enter();
-    try {
+    serve(() -> {
       am.kv().put(key, value);
-    } finally {
-      inFlight.decrementAndGet();
-    }
+      return null;
+    });
   }
 
   /** The value of a key of the application's key-value store, or null. */
   public String getKey(String key) {
-    enter();
-    try {
-      return am.kv().get(key);
-    } finally {
-      inFlight.decrementAndGet();
-    }
+    return serve(() -> am.kv().get(key));
   }
+
 
   /**
    * Removes one container, given its container id (or its request id, or the name of a live named container).
@@ -102,10 +96,8 @@ public final class MasterEntryPoint {
    * already ended.
    */
   public boolean removeContainer(String containerId) {
-    enter();
-    try {
-      am.awaitReady();
-      ContainerTracker.Record r = tracker.byContainerId(containerId);
+    return serve(() -> {
+      ContainerRecord r = tracker.byContainerId(containerId);
       if (r == null && containerId != null && containerId.matches("\\d+")) {
         r = tracker.byRequestId(Long.parseLong(containerId));
       }
@@ -113,27 +105,25 @@ public final class MasterEntryPoint {
         r = tracker.liveByName(containerId);
       }
       return r != null && am.remove(r);
-    } finally {
-      inFlight.decrementAndGet();
-    }
+    });
   }
 
   /** Every container as a JSON list of {id, state, request_id, node_id, ...}. */
   public String containers() {
-    enter();
-    try {
-      am.awaitReady();
-      return Json.toJson(tracker.snapshot());
-    } finally {
-      inFlight.decrementAndGet();
-    }
+    return serve(() -> Json.toJson(tracker.snapshot()));
+  }
+
+  /**
+   * The totals since the application started, across ApplicationMaster attempts (as JSON): what
+   * {@code containers()} no longer lists once old ended records are dropped.
+   */
+  public String counts() {
+    return serve(() -> Json.toJson(tracker.counts()));
   }
 
   /** Ends the application now with {@code finalStatus} (SUCCEEDED, FAILED or KILLED). */
   public void shutdown(String finalStatus, String diagnostics) {
-    enter();
-    try {
-      am.awaitReady();
+    serve(() -> {
       FinalApplicationStatus status;
       try {
         status = FinalApplicationStatus.valueOf(finalStatus);
@@ -144,9 +134,8 @@ public final class MasterEntryPoint {
         throw new IllegalArgumentException("finalStatus must be SUCCEEDED, FAILED or KILLED, got UNDEFINED");
       }
       am.finish(status, diagnostics == null ? "" : diagnostics);
-    } finally {
-      inFlight.decrementAndGet();
-    }
+      return null;
+    });
   }
 
   int inFlight() {

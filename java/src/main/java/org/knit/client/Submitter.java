@@ -112,6 +112,8 @@ final class Submitter {
       ctx.setApplicationType(spec.applicationType);
       ctx.setApplicationTags(new HashSet<>(spec.tags));
       ctx.setMaxAppAttempts(spec.maxAttempts);
+      // Work-preserving AM restart: the next attempt adopts the running containers (YARN-1489).
+      ctx.setKeepContainersAcrossApplicationAttempts(true);
       ctx.setResource(Resource.newInstance(spec.master.memory, spec.master.vcores));
       ctx.setAMContainerSpec(amContext(fs, spec, jarStatus, fs.getFileStatus(specPath), stagingDir, secret));
       yarn.submitApplication(ctx);

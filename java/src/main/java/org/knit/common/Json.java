@@ -24,6 +24,10 @@ public final class Json {
     return l == null ? java.util.Collections.<String>emptyList() : l;
   }
 
+  public static <T> T fromJson(String json, Class<T> type) {
+    return GSON.fromJson(json, type);
+  }
+
   /** A JSON object of strings (for {@code conf} overrides); null or empty means none. */
   public static Map<String, String> stringMap(String json) {
     if (json == null || json.trim().isEmpty()) {

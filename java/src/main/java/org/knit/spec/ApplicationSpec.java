@@ -24,8 +24,9 @@ public final class ApplicationSpec {
   public List<String> tags = new ArrayList<>();
   @SerializedName("application_type")
   public String applicationType = "KNIT";
+  /** 2: a lost AM node or a crashed AM is survived (work-preserving AM restart; spec/schema.json). */
   @SerializedName("max_attempts")
-  public int maxAttempts = 1;
+  public int maxAttempts = 2;
   public Master master = new Master();
   public String command;
   public Containers containers = new Containers();

@@ -13,7 +13,7 @@ import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
-import org.knit.am.ContainerTracker.Record;
+
 import org.knit.am.ContainerTracker.State;
 
 /**
@@ -44,8 +44,8 @@ public class ContainerAllocatorTest {
 
   @Test
   public void eachBatchHasItsOwnAllocationRequestId() {
-    List<Record> first = allocator.request(2, 128, 1, 0);
-    List<Record> second = allocator.request(1, 512, 2, 0);
+    List<ContainerRecord> first = allocator.request(2, 128, 1, 0);
+    List<ContainerRecord> second = allocator.request(1, 512, 2, 0);
     assertEquals(2, asks(first.get(0).batchId));
     assertEquals(1, asks(second.get(0).batchId));
     assertTrue(first.get(0).batchId != second.get(0).batchId);
@@ -54,12 +54,12 @@ public class ContainerAllocatorTest {
 
   @Test
   public void allocationsBindToTheirOwnBatchOldestFirst() {
-    List<Record> small = allocator.request(2, 128, 1, 0);
-    List<Record> big = allocator.request(1, 512, 2, 0);
+    List<ContainerRecord> small = allocator.request(2, 128, 1, 0);
+    List<ContainerRecord> big = allocator.request(1, 512, 2, 0);
     long bigBatch = big.get(0).batchId;
     long smallBatch = small.get(0).batchId;
     // The big one is granted first, then one small: each goes to its own request.
-    List<Record> launch = allocator.onAllocated(Arrays.asList(
+    List<ContainerRecord> launch = allocator.onAllocated(Arrays.asList(
         ContainerTrackerTest.container(2, bigBatch, 512, 2),
         ContainerTrackerTest.container(3, smallBatch, 128, 1)));
     assertEquals(2, launch.size());
@@ -73,9 +73,9 @@ public class ContainerAllocatorTest {
 
   @Test
   public void surplusAllocationsAreReleased() {
-    List<Record> one = allocator.request(1, 128, 1, 0);
+    List<ContainerRecord> one = allocator.request(1, 128, 1, 0);
     long batch = one.get(0).batchId;
-    List<Record> launch = allocator.onAllocated(Arrays.asList(
+    List<ContainerRecord> launch = allocator.onAllocated(Arrays.asList(
         ContainerTrackerTest.container(2, batch, 128, 1),
         ContainerTrackerTest.container(3, batch, 128, 1),
         ContainerTrackerTest.container(4, 99, 128, 1)));
@@ -86,24 +86,24 @@ public class ContainerAllocatorTest {
 
   @Test
   public void cancellingARequestWithdrawsItsAsk() {
-    List<Record> two = allocator.request(2, 128, 1, 0);
+    List<ContainerRecord> two = allocator.request(2, 128, 1, 0);
     long batch = two.get(0).batchId;
     assertTrue(allocator.cancel(two.get(1)));
     assertEquals(State.RELEASED, two.get(1).state());
     assertEquals(1, asks(batch));
     assertEquals(1, tracker.pending());
     // A late allocation for the cancelled ask goes to the remaining request, a second one is surplus.
-    List<Record> launch = allocator.onAllocated(Arrays.asList(
+    List<ContainerRecord> launch = allocator.onAllocated(Arrays.asList(
         ContainerTrackerTest.container(2, batch, 128, 1), ContainerTrackerTest.container(3, batch, 128, 1)));
     assertEquals(Collections.singletonList(two.get(0)), launch);
   }
 
   @Test
   public void withoutAnAllocationRequestIdMemoryDecides() {
-    List<Record> small = allocator.request(1, 128, 1, 0);
-    List<Record> big = allocator.request(1, 1024, 1, 0);
+    List<ContainerRecord> small = allocator.request(1, 128, 1, 0);
+    List<ContainerRecord> big = allocator.request(1, 1024, 1, 0);
     // Scheduler did not echo the id (-1): the 1024 MB container fits the oldest request first.
-    List<Record> launch = allocator.onAllocated(Collections.singletonList(
+    List<ContainerRecord> launch = allocator.onAllocated(Collections.singletonList(
         ContainerTrackerTest.container(2, -1, 1024, 1)));
     assertSame(small.get(0), launch.get(0));
     launch = allocator.onAllocated(Collections.singletonList(ContainerTrackerTest.container(3, -1, 256, 1)));

@@ -12,7 +12,7 @@ import org.apache.hadoop.yarn.client.api.AMRMClient;
 import org.apache.hadoop.yarn.client.api.AMRMClient.ContainerRequest;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.junit.Test;
-import org.knit.am.ContainerTracker.Record;
+
 import org.knit.am.ContainerTracker.State;
 
 /** A container's name is given with its request, kept by its record and exported into its environment. */
@@ -22,8 +22,8 @@ public class NamedContainersTest {
     AMRMClient<ContainerRequest> rm = AMRMClient.createAMRMClient();
     rm.init(new YarnConfiguration());
     ContainerTracker tracker = new ContainerTracker();
-    List<Record> records = new ContainerAllocator(rm, tracker).request(Arrays.asList("dask-worker-0", null), 512, 1, 0);
-    Record named = records.get(0);
+    List<ContainerRecord> records = new ContainerAllocator(rm, tracker).request(Arrays.asList("dask-worker-0", null), 512, 1, 0, null);
+    ContainerRecord named = records.get(0);
     assertEquals("dask-worker-0", named.name);
     assertNull(records.get(1).name);
     assertSame(named, tracker.allocate(ContainerTrackerTest.container(2, named.batchId, 512, 1)));
@@ -39,11 +39,11 @@ public class NamedContainersTest {
   @Test
   public void aLiveNameIsFoundUntilItsContainerEndsOrIsRemoved() {
     ContainerTracker t = new ContainerTracker();
-    Record r = t.request(1, 128, 1, 0, "w");
+    ContainerRecord r = t.request(1, 128, 1, 0, null, "w");
     assertSame(r, t.liveByName("w"));
     t.markRemoved(r);
     assertNull("a container being removed frees its name", t.liveByName("w"));
-    Record again = t.request(2, 128, 1, 0, "w");
+    ContainerRecord again = t.request(2, 128, 1, 0, null, "w");
     assertSame(again, t.allocate(ContainerTrackerTest.container(3, 2, 128, 1)));
     t.transition(again, State.FAILED, 1, "crashed");
     assertNull(t.liveByName("w"));

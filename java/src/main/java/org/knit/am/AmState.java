@@ -1,0 +1,99 @@
+package org.knit.am;
+
+import org.knit.common.Json;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.CreateFlag;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsPermission;
+
+/**
+ * What one ApplicationMaster attempt leaves for the next: every kept container record and the totals, as JSON in
+ * the staging dir ({@value #FILE}, mode 0600). Written atomically — to a temporary file renamed over the old one
+ * (HDFS renames atomically) — so the next attempt reads either the previous or the new state, never half of one.
+ *
+ * <p>Written synchronously when a call from Python changed the records (an add or a removal is durable before
+ * the call returns), and by the heartbeat before each allocate call (the call that acknowledges the completions
+ * of the previous response, YARN-1372: an attempt that dies before it only loses what the next one is told
+ * again).
+ */
+final class AmState {
+  static final String FILE = "am-state.json";
+  private static final FsPermission PRIVATE = new FsPermission((short) 0600);
+
+  /** A consistent copy of the tracker, taken under its lock. */
+  static final class Snapshot {
+    final long version;
+    final List<ContainerRecord> records;
+    final ContainerCounts counts;
+
+    Snapshot(long version, List<ContainerRecord> records, ContainerCounts counts) {
+      this.version = version;
+      this.records = records;
+      this.counts = counts;
+    }
+  }
+
+  /** The persisted document. */
+  static final class Doc {
+    int attempt;
+    List<ContainerRecord> records;
+    ContainerCounts counts;
+  }
+
+  private final FileContext fc;
+  private final Path file;
+  private final Path tmp;
+  private final int attempt;
+  private long savedVersion = -1;
+
+  AmState(Configuration conf, Path stagingDir, int attempt) throws IOException {
+    this.fc = FileContext.getFileContext(stagingDir.toUri(), conf);
+    this.file = new Path(stagingDir, FILE);
+    this.tmp = new Path(stagingDir, "." + FILE + ".tmp");
+    this.attempt = attempt;
+  }
+
+  /** Writes the tracker's state if it changed since the last write. */
+  synchronized void save(ContainerTracker tracker) throws IOException {
+    Snapshot s = tracker.export();
+    if (s.version <= savedVersion) {
+      return;
+    }
+    Doc doc = new Doc();
+    doc.attempt = attempt;
+    doc.records = s.records;
+    doc.counts = s.counts;
+    byte[] bytes = Json.toJson(doc).getBytes(StandardCharsets.UTF_8);
+    try (OutputStream out = fc.create(tmp, EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE),
+        Options.CreateOpts.perms(PRIVATE), Options.CreateOpts.createParent())) {
+      out.write(bytes);
+    }
+    fc.rename(tmp, file, Options.Rename.OVERWRITE);
+    savedVersion = s.version;
+  }
+
+  /** The previous attempt's state, or null if it left none. */
+  Doc load() throws IOException {
+    if (!fc.util().exists(file)) {
+      return null;
+    }
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    try (InputStream in = fc.open(file)) {
+      byte[] b = new byte[65536];
+      for (int n; (n = in.read(b)) > 0; ) {
+        buf.write(b, 0, n);
+      }
+    }
+    return Json.fromJson(new String(buf.toByteArray(), StandardCharsets.UTF_8), Doc.class);
+  }
+}
