@@ -16,7 +16,7 @@ import time
 import weakref
 from typing import Any, Iterable, Mapping
 
-from . import checks, env as envs, envbuild, gateway, logs as logs_, progress
+from . import checks, compat, env as envs, envbuild, gateway, logs as logs_, progress, yarn_cli
 from .archives import archive_suffix
 from .conf import HadoopConf
 from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
@@ -50,12 +50,20 @@ class Knit:
     nn, nn_port : str, int, optional
         NameNode host and port, overriding ``fs.defaultFS``.
     user : str, optional
-        User whose HDFS home holds the dependencies; default ``$HADOOP_USER_NAME`` or the login name.
+        User whose HDFS home holds the dependencies, and the REST APIs' ``user.name``; default
+        ``$HADOOP_USER_NAME`` or the login name.
+    password, gateway_path, ws_path : str, optional
+        For the ResourceManager's REST API (knit 0.2's ``password=`` and ``gateway_path=``): see
+        :class:`~knit.yarn_api.YARNAPI`. Hadoop's simple authentication with anonymous access disallowed needs
+        no password (``user.name`` is sent, as Hadoop's own clients do).
     lang : str
         ``LANG``/``LC_ALL`` in the containers (default ``C.UTF-8``, which ``click`` needs).
     pars : dict, optional
         Hadoop configuration entries (``{"yarn.resourcemanager.address": "host:8032"}``) overriding the
         configuration files.
+    knit_home, hdfs :
+        knit 0.2's JAR directory and hdfs3 file system: accepted and ignored with a warning (the JAR ships in the
+        package; HDFS is reached through the client JVM).
     **kwargs
         Further configuration for :mod:`knit.conf`.
 
@@ -72,8 +80,11 @@ class Knit:
     def __init__(self, autodetect: bool = True, upload_always: bool = False, hdfs_home: str | None = None,
                  replication_factor: int = 3, rm: str | None = None, rm_port: int | None = None,
                  nn: str | None = None, nn_port: int | None = None, user: str | None = None,
-                 lang: str = "C.UTF-8", pars: Mapping[str, Any] | None = None, **kwargs: Any):
+                 lang: str = "C.UTF-8", pars: Mapping[str, Any] | None = None, password: str | None = None,
+                 gateway_path: str = "", ws_path: str | None = None, knit_home: str | None = None,
+                 hdfs: Any = None, **kwargs: Any):
         check_int(replication_factor, "staging.replication")
+        compat.warn_ignored(knit_home=knit_home, hdfs=hdfs)
         if not isinstance(upload_always, bool):
             raise SpecError(f"upload_always must be True or False; got {upload_always!r}")
         if not isinstance(lang, str) or not lang.strip():
@@ -87,7 +98,10 @@ class Knit:
                                hdfs_home=hdfs_home, autodetect=autodetect, **kwargs)
         self.user: str = self.conf.user
         self.hdfs_home: str = self._qualify(self.conf.home_dir)
+        self.hdfs = hdfs
         self._conf_json = json.dumps(self.conf.overrides())
+        self._rest_options = {"username": self.user, "password": password, "gateway_path": gateway_path,
+                              "ws_path": ws_path}
         self._yarn_api = None
         self.app_id: str | None = None
         self.detached = False
@@ -111,7 +125,7 @@ class Knit:
     def yarn_api(self) -> YARNAPI:
         """A :class:`knit.yarn_api.YARNAPI` on this Knit's configuration (the ResourceManager's REST API)."""
         if self._yarn_api is None:
-            self._yarn_api = YARNAPI(conf=self.conf)
+            self._yarn_api = YARNAPI(conf=self.conf, **self._rest_options)
         return self._yarn_api
 
     def start(self, cmd: str, num_containers: int = 1, virtual_cores: int = 1, memory: int = 128,
@@ -227,7 +241,7 @@ class Knit:
             raise SpecError(f"app_id must look like 'application_<cluster>_<n>'; got {app_id!r}")
         k = cls(**kwargs)
         k.app_id, k.detached = app_id, True
-        k.status()  # raises ApplicationNotFound for an unknown id
+        k.report()  # raises ApplicationNotFound for an unknown id
         return k
 
     def _require_app(self, what: str) -> str:
@@ -249,7 +263,7 @@ class Knit:
         client = gateway.client()
         last_error: Exception | None = None
         while True:
-            state = self.status()
+            state = self.report()
             if state["state"] in APP_FINISHED:
                 raise ApplicationFailed(f"{app_id} has ended ({state['state']}, final status "
                                         f"{state.get('final_status')}): {state.get('diagnostics', '')}")
@@ -271,7 +285,7 @@ class Knit:
             return gateway.call_java(getattr(self._master(), method), *args)
         except GatewayError:
             self._close_master()
-            report = self.status()
+            report = self.report()
             if report["state"] in APP_FINISHED:
                 raise ApplicationFailed(f"{self.app_id} has ended ({report['state']}, final status "
                                         f"{report.get('final_status')})") from None
@@ -330,19 +344,28 @@ class Knit:
         return {c["id"]: c["state"] for c in self.get_containers()}
 
     def status(self) -> dict:
-        """The ResourceManager's report: ``id``, ``state``, ``final_status``, ``diagnostics``, ... ."""
-        app_id = self._require_app("get the status")
+        """The ResourceManager's application report as its REST API gives it (as in knit 0.2): ``state``,
+        ``finalStatus``, ``runningContainers``, ``allocatedMB``, ``allocatedVCores``, ``amHostHttpAddress``,
+        ``diagnostics``, ``trackingUrl``, ``startedTime``, ... . :meth:`report` is Knit's summary."""
+        return self.yarn_api.status(self._require_app("get the status"))
+
+    def report(self) -> dict:
+        """Knit's summary (YARN's RPC report, from the client JVM): ``id``, ``name``, ``queue``, ``user``,
+        ``state``, ``final_status``, ``diagnostics``, ``progress``, ``am_host``, ``am_rpc_port``, ``tracking_url``,
+        ``start_time``, ``finish_time``, ``log_aggregation_status``. Reporting a finished application also
+        removes its staging directory if its ApplicationMaster could not."""
+        app_id = self._require_app("get the report")
         return json.loads(gateway.client().call("report", app_id, self._conf_json))
 
     def runtime_status(self) -> str:
         """The YARN state (``ACCEPTED``, ``RUNNING``, ``FINISHED``, ``FAILED``, ``KILLED`` ...), or
         ``"NONE"`` before :meth:`start`."""
-        return "NONE" if self.app_id is None else self.status()["state"]
+        return "NONE" if self.app_id is None else self.report()["state"]
 
     def wait_for_completion(self, timeout: float | None = 10) -> bool:
         """Wait up to ``timeout`` seconds (None: no limit) for the application to end; True if it did.
 
-        Whether it succeeded is ``status()["final_status"]``.
+        Whether it succeeded is ``report()["final_status"]`` (``status()["finalStatus"]``).
         """
         app_id = self._require_app("wait for completion")
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -371,20 +394,34 @@ class Knit:
         self.wait_for_completion(timeout)
         return self.runtime_status() == AppState.KILLED
 
-    def logs(self, container_id: str | None = None) -> dict[str, dict[str, str]]:
-        """``{container_id: {"stdout": ..., "stderr": ...}}``: live from the NodeManagers while the
-        application runs, from the aggregated logs once it has ended (:mod:`knit.logs`)."""
-        self._require_app("get logs")
+    def logs(self, container_id: str | None = None, shell: bool = False) -> dict[str, dict[str, str]]:
+        """``{container_id: {"stdout": ..., "stderr": ..., <other log file>: ...}}``.
+
+        Live from the NodeManagers while the application runs, from the aggregated logs once it has ended
+        (:mod:`knit.logs`); with ``shell=True`` through Hadoop's ``yarn logs`` (:mod:`knit.yarn_cli`), as in
+        knit 0.2, whose ``logs(True)`` (shell first) works too.
+        """
+        container_id, shell = compat.logs_args(container_id, shell)
+        app_id = self._require_app("get logs")
+        if shell:
+            return yarn_cli.yarn_logs(app_id, container_id, yarn_cli.conf_dir_of(self.conf))
         return logs_.fetch_logs(self, container_id)
 
-    def print_logs(self, container_id: str | None = None) -> None:
+    def print_logs(self, container_id: str | None = None, shell: bool = False) -> None:
         """Print :meth:`logs` in a readable form."""
-        logs_.print_logs(self, container_id)
+        logs_.print_logs(self.logs(container_id, shell))
 
     @staticmethod
-    def create_env(env_name: str, packages: Iterable[str] | None = None, **kwargs: Any) -> str:
-        """Build a zipped environment (conda tool, else pip); return its path (:func:`knit.envbuild.create_env`)."""
-        return envbuild.create_env(env_name, packages=packages, **kwargs)
+    def create_env(env_name: str, packages: Iterable[str] | None = None, remove: bool = False,
+                   channels: Iterable[str] | None = None, conda_pars: Mapping[str, Any] | None = None,
+                   **kwargs: Any) -> str:
+        """Build a zipped environment (conda tool, else pip); return its path (:func:`knit.envbuild.create_env`).
+
+        Without ``packages``, re-use the environment of that name (:meth:`CondaCreator.create_env`).
+        ``conda_pars`` are :class:`~knit.envbuild.CondaCreator` arguments, as in knit 0.2.
+        """
+        return envbuild.create_env(env_name, packages=packages, remove=remove, channels=channels,
+                                   **{**(conda_pars or {}), **kwargs})
 
     def list_envs(self) -> list[dict]:
         """Environments already uploaded to ``<hdfs_home>/.knitDeps``: ``name, path, size, ...``."""

@@ -65,7 +65,7 @@ def parts_of(knit: Any) -> LogParts:
     conf_json = getattr(knit, "_conf_json", None)
     return LogParts(
         app_id=app_id,
-        state=lambda: knit.status()["state"],
+        state=lambda: knit.report()["state"],
         containers=knit.get_containers,
         aggregated=lambda a, c: gateway.client().call("logs", a, c, conf_json),
         rest=knit.yarn_api,

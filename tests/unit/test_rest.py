@@ -98,12 +98,19 @@ def test_https_policy_gives_https_urls_and_kerberos_is_detected(monkeypatch):
     assert y.session.verify == "/etc/ssl/certs/ca-certificates.crt"
 
 
-def test_knit_style_keywords_and_knox_gateway_path():
+def test_knit_style_keywords_and_knox_ws_path():
     assert YARNAPI(rm="rm.example.com", rm_port=8088).url == "http://rm.example.com:8088/ws/v1/"
-    y = YARNAPI(rm="https://knox.example.com:8443", gateway_path="/gateway/default/resourcemanager/",
+    y = YARNAPI(rm="https://knox.example.com:8443", ws_path="/gateway/default/resourcemanager/",
                 username="alice", password="s3cret")
     assert y.url == "https://knox.example.com:8443/gateway/default/resourcemanager/v1/"
     assert "s3cret" not in repr(y)
+
+
+def test_gateway_path_goes_before_ws_as_in_knit_0_2():
+    # knit 0.2's troubleshooting page: this "would set the API end-point to
+    # 'proxy.server.org:9999/default/resourcemanager/ws/v1/'"
+    y = YARNAPI(rm="proxy.server.org", rm_port=9999, gateway_path="/default/resourcemanager")
+    assert y.url == "http://proxy.server.org:9999/default/resourcemanager/ws/v1/"
 
 
 def test_a_proxy_error_page_is_a_yarn_error_that_says_so(server):
