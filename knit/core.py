@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
-import html
 import json
 import logging
 import threading
@@ -17,7 +16,7 @@ import time
 import weakref
 from typing import Any, Iterable, Mapping
 
-from . import checks, compat, env as envs, envbuild, gateway, logs as logs_, progress, yarn_cli
+from . import checks, compat, display, env as envs, envbuild, gateway, logs as logs_, progress, yarn_cli
 from .archives import archive_suffix
 from .conf import HadoopConf
 from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
@@ -459,39 +458,11 @@ class Knit:
             self.kill()
         self._close_master()
 
-    def _summary(self) -> tuple[str, list[dict] | None]:
-        """State and containers for display; failures show as '?' rather than breaking a repr."""
-        try:
-            state = self.runtime_status()
-        except KnitException as e:
-            logger.debug("no status for %s: %s", self.app_id, e)
-            return "?", None
-        if state != AppState.RUNNING:
-            return state, None
-        try:
-            return state, self.get_containers()
-        except KnitException as e:
-            logger.debug("no containers for %s: %s", self.app_id, e)
-            return state, None
-
     def __repr__(self) -> str:
-        if self.app_id is None:
-            return f"Knit<hdfs_home={self.hdfs_home}, no application>"
-        state, containers = self._summary()
-        count = "?" if containers is None else str(len(containers))
-        return f"Knit<{self.app_id}, state={state}, containers={count}>"
+        return display.text(self)
 
     def _repr_html_(self) -> str:
-        if self.app_id is None:
-            return f"<b>Knit</b> (no application; HDFS home {html.escape(self.hdfs_home)})"
-        state, containers = self._summary()
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(str(c.get(k, '')))}</td>" for k in ("id", "state", "node_id"))
-            + "</tr>" for c in containers or [])
-        table = (f"<table><tr><th>container</th><th>state</th><th>node</th></tr>{rows}</table>"
-                 if containers else "")
-        return (f"<b>Knit</b> application <code>{html.escape(self.app_id)}</code>, state "
-                f"<b>{html.escape(state)}</b>, {len(containers or [])} containers{table}")
+        return display.html(self)
 
     @classmethod
     def _cleanup(cls) -> None:

@@ -142,6 +142,8 @@ class RESTClient:
         hint = ""
         if "negotiate" in challenge.lower():
             hint = " (Kerberos: run kinit, and install requests-gssapi)"
+        elif "pseudoauth" in challenge.lower():  # Hadoop's simple authentication, anonymous access disallowed
+            hint = f": the request needs user.name (sent as {self.user!r}); a proxy in between may drop it"
         elif "basic" in challenge.lower():
             hint = (f": the user name and password given for {self.user!r} were refused" if self.session.auth else
                     ": it wants a user name and password; pass Knit(password=..., user=...) or "

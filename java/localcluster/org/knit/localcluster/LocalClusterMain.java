@@ -103,6 +103,7 @@ public final class LocalClusterMain {
 
     startHdfs(conf);
     YarnSettings.apply(conf, options, dir);
+    options.conf.forEach(conf::set);
     SiteFiles.writeServerConf(conf, new File(dir, SERVER_CONF));
     startYarn(conf);
     control = new ClusterControl(yarn, options);
@@ -152,6 +153,7 @@ public final class LocalClusterMain {
     Configuration core = new Configuration(false);
     core.set("fs.defaultFS", conf.get("fs.defaultFS"));
     core.set("hadoop.security.authentication", "simple");
+    options.conf.forEach(core::set);
     SiteFiles.writeXml(core, confDir, "core");
 
     Configuration hdfs = new Configuration(false);
@@ -186,6 +188,7 @@ public final class LocalClusterMain {
     m.put("preemption", options.preemption);
     m.put("memory_checks", options.memoryChecks);
     m.put("secure", options.secure);
+    m.put("conf", options.conf);
     m.put("control_port", controlServer.port());
     m.put("pid", pid());
     return m;
