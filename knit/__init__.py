@@ -24,4 +24,11 @@ def __getattr__(name):
     if name == "YARNAPI":
         from .yarn_api import YARNAPI
         return YARNAPI
+    if name == "DaskYARNCluster":  # knit 0.2 had it here too, deprecated then already
+        import warnings
+
+        warnings.warn("knit.DaskYARNCluster is deprecated: use dask_yarn.DaskYARNCluster", DeprecationWarning,
+                      stacklevel=2)
+        from dask_yarn import DaskYARNCluster
+        return DaskYARNCluster
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

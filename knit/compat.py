@@ -4,6 +4,8 @@ Kept here so the classes say once, in one place, what they accept only for knit 
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import warnings
 from typing import Any
 
@@ -40,3 +42,16 @@ def creator_args(conda_envs: Any, channels: Any, miniconda_url: Any, tool: Any,
     if miniconda_url in tools and tool is None:
         miniconda_url, tool = None, miniconda_url
     return conda_envs, channels, miniconda_url, tool
+
+
+def same_file_in(entries: list[dict], path: str) -> bool:
+    """Whether ``entries`` (the client JVM's ``listDir``) hold ``path``'s base name with its size and SHA-256."""
+    name, size = os.path.basename(path), os.path.getsize(path)
+    entry = next((e for e in entries if e["name"] == name and e["size"] == size and e.get("sha256")), None)
+    if entry is None:
+        return False
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest() == entry["sha256"]

@@ -447,8 +447,15 @@ class Knit:
 
     def list_envs(self) -> list[dict]:
         """Environments already uploaded to ``<hdfs_home>/.knitDeps``: ``name, path, size, ...``."""
-        entries = json.loads(gateway.client().call("listDir", self.deps_dir, self._conf_json))
-        return [e for e in entries if archive_suffix(e["name"]) is not None]
+        return [e for e in self._deps() if archive_suffix(e["name"]) is not None]
+
+    def _deps(self) -> list[dict]:
+        return json.loads(gateway.client().call("listDir", self.deps_dir, self._conf_json))
+
+    def check_needs_upload(self, path: str) -> bool:
+        """Whether :meth:`start` would upload local file ``path`` (knit 0.2): unless ``upload_always``, not when
+        ``.knitDeps`` holds a file of that name with the same size and SHA-256."""
+        return self.upload_always or not compat.same_file_in(self._deps(), path)
 
     def __enter__(self) -> "Knit":
         return self

@@ -98,6 +98,15 @@ class RESTClient:
         self.session.close()
 
     @property
+    def auth(self) -> Any:
+        """The HTTP authentication in use (``requests``' ``auth``; knit 0.2's attribute): settable."""
+        return self.session.auth
+
+    @auth.setter
+    def auth(self, value: Any) -> None:
+        self.session.auth = value
+
+    @property
     def url(self) -> str:
         """The REST root of the RM in use, e.g. ``http://rm:8088/ws/v1/``."""
         return f"{self.bases[self._active]}{self.ws_root}/v1/"

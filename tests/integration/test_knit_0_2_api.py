@@ -81,6 +81,10 @@ def test_knit_0_2_script(env_dir, tmp_path):
         assert prefix.endswith("/dev"), prefix  # the Python of the zipped environment ran
         assert marks(k.yarn_api.logs(app_id)) == marks(live)  # over REST, the same
 
+        assert k.check_needs_upload(env_zip) is False  # uploaded by start(), unchanged
+        (tmp_path / "new.txt").write_text("not in HDFS\n")
+        assert k.check_needs_upload(str(tmp_path / "new.txt")) is True
+
         syslogs = k.yarn_api.system_logs()
         assert syslogs["on_rm"] is True and syslogs["single_node"] is False  # two NodeManagers here
     finally:
