@@ -206,6 +206,8 @@ class RESTClient:
             return data
         if r.ok and not r.content:
             return None
+        if r.status_code == 401:  # whatever the body (HTML, or the web server's own JSON message)
+            raise self._unauthorized(method, url, r)
         remote = data.get("RemoteException") if isinstance(data, dict) else None
         if remote:
             cls = YARNError
@@ -215,8 +217,6 @@ class RESTClient:
             raise yarn_error(f"{method} {url} -> HTTP {r.status_code} {return_msg}", r, remote, cls)
         if isinstance(data, dict) and data.get("message"):  # the web server's own JSON error (Jetty)
             raise yarn_error(f"{method} {url} -> HTTP {r.status_code}: {data['message']}", r)
-        if r.status_code == 401:
-            raise self._unauthorized(method, url, r)
         title = _TITLE.search(r.text or "")
         looks_html = "html" in ctype or (r.text or "").lstrip().lower().startswith(("<!doctype html", "<html"))
         what = "an HTML page" if looks_html else f"{ctype or 'no content type'}"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from knit.conf import HadoopConf
-from knit.exceptions import ConfigError, YARNError
+from knit.exceptions import AuthenticationError, ConfigError, YARNError
 from knit.yarn_api import YARNAPI
 
 FIXTURES = Path(__file__).parent / "fixtures" / "conf"
@@ -205,3 +205,11 @@ def test_only_standby_rms_is_an_error_naming_each(server):
     other = server(200, b"This is standby RM.", "text/plain")
     with pytest.raises(YARNError, match=f"{standby.address}: standby ResourceManager.*{other.address}: standby"):
         ha_pair(standby, other, retries=0).cluster_info()
+
+
+def test_a_401_is_an_authentication_error_whatever_its_body(server):
+    # what Hadoop's RM answers (JSON from its web server) when anonymous access is disallowed and no user.name came
+    s = server(401, b'{"message":"Authentication required"}', "application/json",
+               headers={"WWW-Authenticate": "PseudoAuth"})
+    with pytest.raises(AuthenticationError, match=r"HTTP 401.*PseudoAuth.*needs user.name \(sent as 'alice'\)"):
+        YARNAPI(rm=f"http://{s.address}", username="alice", retries=0).cluster_metrics()
