@@ -55,3 +55,17 @@ def same_file_in(entries: list[dict], path: str) -> bool:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest() == entry["sha256"]
+
+
+class Knit02:
+    """knit 0.2's methods of :class:`knit.Knit` that today's API has no other use for (a mixin)."""
+
+    upload_always: bool
+
+    def _deps(self) -> list[dict]:
+        raise NotImplementedError
+
+    def check_needs_upload(self, path: str) -> bool:
+        """Whether ``start()`` would upload local file ``path`` (knit 0.2): unless ``upload_always``, not when
+        ``.knitDeps`` holds a file of that name with the same size and SHA-256."""
+        return self.upload_always or not same_file_in(self._deps(), path)

@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 MASTER_TIMEOUT = 120.0
 
 
-class Knit:
+class Knit(compat.Knit02):
     """Connection to YARN and HDFS that runs one application: a command in a number of containers.
 
     Parameters
@@ -53,17 +53,14 @@ class Knit:
         User whose HDFS home holds the dependencies, and the REST APIs' ``user.name``; default
         ``$HADOOP_USER_NAME`` or the login name.
     password, gateway_path, ws_path : str, optional
-        For the ResourceManager's REST API (knit 0.2's ``password=`` and ``gateway_path=``): see
-        :class:`~knit.yarn_api.YARNAPI`. Hadoop's simple authentication with anonymous access disallowed needs
-        no password (``user.name`` is sent, as Hadoop's own clients do).
+        For the RM's REST API (knit 0.2's ``password=``, ``gateway_path=``): see :class:`~knit.yarn_api.YARNAPI`.
     lang : str
         ``LANG``/``LC_ALL`` in the containers (default ``C.UTF-8``, which ``click`` needs).
     pars : dict, optional
         Hadoop configuration entries (``{"yarn.resourcemanager.address": "host:8032"}``) overriding the
         configuration files.
     knit_home, hdfs :
-        knit 0.2's JAR directory and hdfs3 file system: accepted and ignored with a warning (the JAR ships in the
-        package; HDFS is reached through the client JVM).
+        knit 0.2's, accepted and ignored with a warning (:data:`knit.compat.IGNORED` says why).
     **kwargs
         Further configuration for :mod:`knit.conf`.
 
@@ -100,8 +97,7 @@ class Knit:
         self.hdfs_home: str = self._qualify(self.conf.home_dir)
         self.hdfs = hdfs
         self._conf_json = json.dumps(self.conf.overrides())
-        self._rest_options = {"username": self.user, "password": password, "gateway_path": gateway_path,
-                              "ws_path": ws_path}
+        self._rest_options = dict(username=self.user, password=password, gateway_path=gateway_path, ws_path=ws_path)
         self._yarn_api = None
         self.app_id: str | None = None
         self.detached = False
@@ -389,16 +385,13 @@ class Knit:
         return {c["id"]: c["state"] for c in self.get_containers()}
 
     def status(self) -> dict:
-        """The ResourceManager's application report as its REST API gives it (as in knit 0.2): ``state``,
-        ``finalStatus``, ``runningContainers``, ``allocatedMB``, ``allocatedVCores``, ``amHostHttpAddress``,
-        ``diagnostics``, ``trackingUrl``, ``startedTime``, ... . :meth:`report` is Knit's summary."""
+        """The RM's application report as its REST API gives it (knit 0.2): ``state``, ``finalStatus``,
+        ``runningContainers``, ``allocatedMB``, ``amHostHttpAddress``, ... . :meth:`report` is Knit's summary."""
         return self.yarn_api.status(self._require_app("get the status"))
 
     def report(self) -> dict:
-        """Knit's summary (YARN's RPC report, from the client JVM): ``id``, ``name``, ``queue``, ``user``,
-        ``state``, ``final_status``, ``diagnostics``, ``progress``, ``am_host``, ``am_rpc_port``, ``tracking_url``,
-        ``start_time``, ``finish_time``, ``log_aggregation_status``. Reporting a finished application also
-        removes its staging directory if its ApplicationMaster could not."""
+        """Knit's summary, the client JVM's ``report`` (ARCHITECTURE.md lists its keys: ``state``, ``final_status``
+        ...); reporting a finished application also removes its staging directory if its AM could not."""
         app_id = self._require_app("get the report")
         return json.loads(gateway.client().call("report", app_id, self._conf_json))
 
@@ -440,12 +433,9 @@ class Knit:
         return self.runtime_status() == AppState.KILLED
 
     def logs(self, container_id: str | None = None, shell: bool = False) -> dict[str, dict[str, str]]:
-        """``{container_id: {"stdout": ..., "stderr": ..., <other log file>: ...}}``.
-
-        Live from the NodeManagers while the application runs, from the aggregated logs once it has ended
-        (:mod:`knit.logs`); with ``shell=True`` through Hadoop's ``yarn logs`` (:mod:`knit.yarn_cli`), as in
-        knit 0.2, whose ``logs(True)`` (shell first) works too.
-        """
+        """``{container_id: {"stdout": ..., "stderr": ..., <other log file>: ...}}``: live while the application
+        runs, aggregated once it has ended (:mod:`knit.logs`); ``shell=True`` (knit 0.2; ``logs(True)`` too) reads
+        through Hadoop's ``yarn logs`` (:mod:`knit.yarn_cli`)."""
         container_id, shell = compat.logs_args(container_id, shell)
         app_id = self._require_app("get logs")
         if shell:
@@ -460,11 +450,8 @@ class Knit:
     def create_env(env_name: str, packages: Iterable[str] | None = None, remove: bool = False,
                    channels: Iterable[str] | None = None, conda_pars: Mapping[str, Any] | None = None,
                    **kwargs: Any) -> str:
-        """Build a zipped environment (conda tool, else pip); return its path (:func:`knit.envbuild.create_env`).
-
-        Without ``packages``, re-use the environment of that name (:meth:`CondaCreator.create_env`).
-        ``conda_pars`` are :class:`~knit.envbuild.CondaCreator` arguments, as in knit 0.2.
-        """
+        """Build a zipped environment (conda tool, else pip), or re-use the one of that name without ``packages``;
+        return its path (:func:`knit.envbuild.create_env`; ``conda_pars``: ``CondaCreator`` arguments, knit 0.2)."""
         return envbuild.create_env(env_name, packages=packages, remove=remove, channels=channels,
                                    **{**(conda_pars or {}), **kwargs})
 
@@ -474,11 +461,6 @@ class Knit:
 
     def _deps(self) -> list[dict]:
         return json.loads(gateway.client().call("listDir", self.deps_dir, self._conf_json))
-
-    def check_needs_upload(self, path: str) -> bool:
-        """Whether :meth:`start` would upload local file ``path`` (knit 0.2): unless ``upload_always``, not when
-        ``.knitDeps`` holds a file of that name with the same size and SHA-256."""
-        return self.upload_always or not compat.same_file_in(self._deps(), path)
 
     def __enter__(self) -> "Knit":
         return self
