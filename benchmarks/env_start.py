@@ -44,7 +44,7 @@ def run_once(k, env, memory: int) -> float:
     k.start(CMD, num_containers=NODES, memory=memory, env=env)
     assert k.wait_for_completion(600), "the application did not finish within 600 s"
     elapsed = time.monotonic() - t0
-    report = k.status()
+    report = k.report()
     assert report["final_status"] == "SUCCEEDED", report
     return elapsed
 

@@ -42,7 +42,7 @@ def _submit(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"{app_id} running {args.script}; waiting for it to end", file=sys.stderr)
     cluster.knit.wait_for_completion(None)
-    report = cluster.knit.status()
+    report = cluster.knit.report()
     data = {k: report.get(k) for k in ("id", "state", "final_status", "diagnostics")}
     print_result(args, data, f"{app_id} {data['state']} {data['final_status']}\n{data['diagnostics'] or ''}".strip())
     return EXIT_OK if data["final_status"] == FinalStatus.SUCCEEDED else EXIT_FAILED
@@ -53,7 +53,7 @@ def _status(args: argparse.Namespace) -> int:
 
     from .jobs import ADDRESS_KEY, DASHBOARD_KEY
     k = Knit.connect(args.app, **conf_kwargs(args))
-    report = k.status()
+    report = k.report()
     data = {k_: report.get(k_) for k_ in ("id", "name", "state", "final_status", "diagnostics", "tracking_url")}
     if report["state"] not in APP_FINISHED:
         data["scheduler_address"], data["dashboard"] = k.get_key(ADDRESS_KEY), k.get_key(DASHBOARD_KEY)

@@ -29,20 +29,14 @@ from knit.exceptions import ApplicationFailed, KnitException, SpecError
 from knit.states import ContainerState
 
 from . import config
+from .compat import Knit02Cluster, pick
 from .config import memory_mb, positive_int
+from .errors import ClusterStateError, WorkerNotFound
 from .jobs import (ADDRESS_KEY, CLUSTER_KEY, DASHBOARD_KEY, DRIVER, ENDED, SCHEDULER, WEB_TARGET_KEY, MiB,
                    YarnApp, YARNScheduler, YARNWorker)
 
 logger = logging.getLogger(__name__)
 RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_knit_dask.py")
-
-
-class ClusterStateError(KnitException, RuntimeError):
-    """The call does not fit the cluster's state (closed, failed, or not a cluster of ours)."""
-
-
-class WorkerNotFound(KnitException, KeyError):
-    """No worker of this cluster has that name."""
 
 
 def env_packages(packages: Iterable[str]) -> list[str]:
@@ -58,7 +52,7 @@ def _command(settings: dict) -> str:
     return f"${{PYTHON_BIN:-python3}} {os.path.basename(RUNNER)} {encoded}"
 
 
-class DaskYARNCluster(SpecCluster):
+class DaskYARNCluster(Knit02Cluster, SpecCluster):
     """A Dask cluster on YARN: one worker per YARN container, the scheduler here or in a container.
 
     ``cluster = DaskYARNCluster(env='my/conda/env.zip')`` starts a scheduler; ``cluster.start(8, cpu=2,
@@ -114,7 +108,8 @@ class DaskYARNCluster(SpecCluster):
     knit : knit.Knit, optional
         An existing ``Knit`` to submit through; otherwise one is built from ``**kwargs``.
     **kwargs
-        Passed to ``knit.Knit`` (``replication_factor``, ``rm``, ``nn``, ``user``, ``pars`` ...).
+        Passed to ``knit.Knit`` (``replication_factor``, ``rm``, ``nn``, ``user``, ``pars`` ...), but
+        ``conda_pars``: knit 0.2's ``CondaCreator`` arguments for the environment built from ``packages``.
     """
 
     def __init__(self, env: str | None = None, packages: list[str] | None = None,
@@ -153,6 +148,7 @@ class DaskYARNCluster(SpecCluster):
         self._queue, self._app_name = pick(queue, "queue"), app_name or name or cfg("app-name")
         self._files = [*(files or []), RUNNER]
         self._envvars = {**cfg("worker.env-vars"), **(worker_env or {}), **(envvars or {})}
+        self._conda_pars = kwargs.pop("conda_pars", None)  # knit 0.2: CondaCreator arguments for packages=
         if knit is not None and kwargs:
             raise SpecError(f"pass Knit options {sorted(kwargs)} to the Knit given as knit=, not here")
         if knit is None:
@@ -224,7 +220,8 @@ class DaskYARNCluster(SpecCluster):
             packages = env_packages(self._packages)
             key = json.dumps([sorted(packages), sorted(self._channels)]).encode()
             self._env = self.knit.create_env("dask-yarn-" + hashlib.sha256(key).hexdigest()[:12],
-                                             packages=packages, channels=self._channels or None)
+                                             packages=packages, channels=self._channels or None,
+                                             conda_pars=getattr(self, "_conda_pars", None))
             self._packages = []
 
     def _submit_kwargs(self) -> dict:
@@ -300,25 +297,32 @@ class DaskYARNCluster(SpecCluster):
     def dashboard_link(self) -> str:
         """The dashboard: through the ResourceManager's proxy in remote mode, else where the scheduler is."""
         if self.deploy_mode == "remote" and self.app_id:
-            tracking = self.knit.status().get("tracking_url") or ""  # the RM's proxy URL of the application
+            tracking = self.knit.report().get("tracking_url") or ""  # the RM's proxy URL of the application
             return tracking.rstrip("/") + "/status" if tracking else ""
         return super().dashboard_link
 
     # -- scaling -------------------------------------------------------------------------------------------
 
-    def start(self, n_workers: int = 1, cpu: int | None = None, memory: Any = None) -> Any:
+    def start(self, n_workers: int = 1, cpu: int | None = None, memory: Any = None, *, cpus: int | None = None,
+              nworkers: int | None = None, checks: bool = True, **kwargs: Any) -> Any:
         """New workers get ``cpu`` vcores and ``memory`` (int MB or ``"2 GiB"``); scale to ``n_workers``.
 
-        Returns the YARN application id once the workers' containers are requested.
+        ``cpus``, ``nworkers``, ``checks`` and ``**kwargs`` (``files``, ``envvars``, ``queue``, ``app_name``,
+        ``tags``, for ``Knit.start`` before the application is submitted) are knit 0.2's. Returns the YARN
+        application id once the workers' containers are requested.
         """
+        cpu, n_workers = pick(cpu, cpus, "cpu", "cpus"), n_workers if nworkers is None else nworkers
+        self._start_options(checks, kwargs)
         opts = self.new_spec["options"]
         self.new_spec = self._worker_spec(opts["nthreads"] if cpu is None else cpu,
                                           opts["memory_limit"] // MiB if memory is None else memory)
         positive_int(n_workers, "n_workers", 0)
         return self.sync(self._add, max(0, n_workers - len(self.worker_spec)), self.new_spec)
 
-    def add_workers(self, n_workers: int = 1, cpu: int | None = None, memory: Any = None) -> Any:
-        """Add ``n_workers`` workers of ``cpu`` vcores and ``memory``; returns their names."""
+    def add_workers(self, n_workers: int = 1, cpu: int | None = None, memory: Any = None, *,
+                    cpus: int | None = None) -> Any:
+        """Add ``n_workers`` workers of ``cpu`` (knit 0.2: ``cpus``) vcores and ``memory``; returns their names."""
+        cpu = pick(cpu, cpus, "cpu", "cpus")
         opts = self.new_spec["options"]
         spec = self._worker_spec(opts["nthreads"] if cpu is None else cpu,
                                  opts["memory_limit"] // MiB if memory is None else memory)
@@ -340,7 +344,8 @@ class DaskYARNCluster(SpecCluster):
         return added if names else self.app_id
 
     def remove_worker(self, name: str) -> Any:
-        """Retire the worker ``name`` gracefully, then remove its container."""
+        """Retire the worker ``name`` (or knit 0.2: in container ``name``) gracefully, then remove its container."""
+        name = self._worker_name(name)
         if name not in self.worker_spec:
             raise WorkerNotFound(f"no worker of this cluster is named {name!r}; workers: {sorted(self.workers)}")
         return self.sync(self.scale_down, [name])
@@ -409,7 +414,7 @@ class DaskYARNCluster(SpecCluster):
     async def _app_ended(self) -> None:
         """The application ended under us: fail fast, with its diagnostics. A local scheduler stays up (until
         ``close()``) so that clients hear why: their futures are cancelled with the reason, and so is new work."""
-        report = await asyncio.to_thread(self.knit.status)
+        report = await asyncio.to_thread(self.knit.report)
         self.app_error = ApplicationFailed(
             f"YARN application {self.app_id} ended {report.get('state')} ({report.get('final_status')}): "
             f"{report.get('diagnostics') or 'no diagnostics'}")

@@ -47,7 +47,7 @@ def knit_usage_example() -> None:
     t0 = time.monotonic()
     app_id = k.start(cmd, num_containers=2)
     finished = k.wait_for_completion(timeout=180)
-    print(f"Knit {app_id}: {k.status()['final_status'] if finished else 'not finished'} "
+    print(f"Knit {app_id}: {k.report()['final_status'] if finished else 'not finished'} "
           f"in {time.monotonic() - t0:.1f} s")
     for container_id, files in sorted(k.logs().items()):
         if files.get("stdout", "").strip():

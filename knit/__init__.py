@@ -3,8 +3,9 @@ import logging
 
 from .core import Knit
 from .env import CondaCreator
-from .exceptions import (ApplicationFailed, ApplicationNotFound, ClusterError, ConfigError,
-                         GatewayError, KnitException, SpecError, YARNError)
+from .exceptions import (ApplicationFailed, ApplicationNotFound, ClusterError, CondaException, ConfigError,
+                         GatewayError, KnitException, SpecError, YARNError, YARNException)
+from .zipdir import zip_path
 
 try:
     from ._version import __version__  # written by setup.py from pom.xml's <version> at build time
@@ -13,8 +14,9 @@ except ImportError:  # a source checkout that was never built (`pip install .` o
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["ApplicationFailed", "ApplicationNotFound", "ClusterError", "CondaCreator", "ConfigError", "GatewayError",
-           "Knit", "KnitException", "SpecError", "YARNAPI", "YARNError", "__version__"]
+__all__ = ["ApplicationFailed", "ApplicationNotFound", "ClusterError", "CondaCreator", "CondaException", "ConfigError",
+           "GatewayError", "Knit", "KnitException", "SpecError", "YARNAPI", "YARNError", "YARNException",
+           "__version__", "zip_path"]
 
 
 def __getattr__(name):
@@ -22,4 +24,11 @@ def __getattr__(name):
     if name == "YARNAPI":
         from .yarn_api import YARNAPI
         return YARNAPI
+    if name == "DaskYARNCluster":  # knit 0.2 had it here too, deprecated then already
+        import warnings
+
+        warnings.warn("knit.DaskYARNCluster is deprecated: use dask_yarn.DaskYARNCluster", DeprecationWarning,
+                      stacklevel=2)
+        from dask_yarn import DaskYARNCluster
+        return DaskYARNCluster
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -51,8 +51,8 @@ def _app_row(a: dict) -> dict:
 def _ls(args: argparse.Namespace) -> int:
     api = _yarn(args)
     states = None if "all" in [s.lower() for s in args.state] else ([s.upper() for s in args.state] or list(APP_LIVE))
-    apps = api.apps(states=states, user=None if args.all_users else api.user,
-                    application_types=None if args.all_types else "KNIT")
+    apps = api.list_apps(states=states, user=None if args.all_users else api.user,
+                         application_types=None if args.all_types else "KNIT")
     rows = sorted((_app_row(a) for a in apps), key=lambda r: r["id"])
     _print(args, rows, _table(rows, ["id", "name", "user", "queue", "state", "final_status", "progress"]))
     return EXIT_OK
@@ -105,7 +105,7 @@ def _kill(args: argparse.Namespace) -> int:
         k.kill()
         state = k.runtime_status()
     else:
-        state = api.kill(args.app)
+        state = api.kill_app(args.app)
     _print(args, {"app_id": args.app, "state": state}, f"{args.app} {state}")
     return EXIT_OK
 

@@ -262,7 +262,7 @@ def _follow(k: Any, app_id: str, args: argparse.Namespace, detached: bool) -> in
         k.kill()
         print(f"\n{app_id} killed", file=sys.stderr)
         return 130
-    report = k.status()
+    report = k.report()
     data = {"app_id": app_id, "state": report.get("state"), "final_status": report.get("final_status"),
             "diagnostics": report.get("diagnostics")}
     if args.logs:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
-import html
 import json
 import logging
 import threading
@@ -17,7 +16,7 @@ import time
 import weakref
 from typing import Any, Iterable, Mapping
 
-from . import checks, env as envs, envbuild, gateway, logs as logs_, master, progress
+from . import checks, compat, display, env as envs, envbuild, gateway, logs as logs_, master, progress, yarn_cli
 from .archives import archive_suffix
 from .conf import HadoopConf
 from .exceptions import ConfigError, GatewayError, KnitException, SpecError
@@ -31,7 +30,7 @@ logger = logging.getLogger(__name__)
 MASTER_TIMEOUT = master.MASTER_TIMEOUT
 
 
-class Knit:
+class Knit(compat.Knit02):
     """Connection to YARN and HDFS that runs one application: a command in a number of containers.
 
     Parameters
@@ -50,12 +49,17 @@ class Knit:
     nn, nn_port : str, int, optional
         NameNode host and port, overriding ``fs.defaultFS``.
     user : str, optional
-        User whose HDFS home holds the dependencies; default ``$HADOOP_USER_NAME`` or the login name.
+        User whose HDFS home holds the dependencies, and the REST APIs' ``user.name``; default
+        ``$HADOOP_USER_NAME`` or the login name.
+    password, gateway_path, ws_path : str, optional
+        For the RM's REST API (knit 0.2's ``password=``, ``gateway_path=``): see :class:`~knit.yarn_api.YARNAPI`.
     lang : str
         ``LANG``/``LC_ALL`` in the containers (default ``C.UTF-8``, which ``click`` needs).
     pars : dict, optional
         Hadoop configuration entries (``{"yarn.resourcemanager.address": "host:8032"}``) overriding the
         configuration files.
+    knit_home, hdfs :
+        knit 0.2's, accepted and ignored with a warning (:data:`knit.compat.IGNORED` says why).
     **kwargs
         Further configuration for :mod:`knit.conf`.
 
@@ -72,8 +76,11 @@ class Knit:
     def __init__(self, autodetect: bool = True, upload_always: bool = False, hdfs_home: str | None = None,
                  replication_factor: int = 3, rm: str | None = None, rm_port: int | None = None,
                  nn: str | None = None, nn_port: int | None = None, user: str | None = None,
-                 lang: str = "C.UTF-8", pars: Mapping[str, Any] | None = None, **kwargs: Any):
+                 lang: str = "C.UTF-8", pars: Mapping[str, Any] | None = None, password: str | None = None,
+                 gateway_path: str = "", ws_path: str | None = None, knit_home: str | None = None,
+                 hdfs: Any = None, **kwargs: Any):
         check_int(replication_factor, "staging.replication")
+        compat.warn_ignored(knit_home=knit_home, hdfs=hdfs)
         if not isinstance(upload_always, bool):
             raise SpecError(f"upload_always must be True or False; got {upload_always!r}")
         if not isinstance(lang, str) or not lang.strip():
@@ -87,7 +94,9 @@ class Knit:
                                hdfs_home=hdfs_home, autodetect=autodetect, **kwargs)
         self.user: str = self.conf.user
         self.hdfs_home: str = self._qualify(self.conf.home_dir)
+        self.hdfs = hdfs
         self._conf_json = json.dumps(self.conf.overrides())
+        self._rest_options = dict(username=self.user, password=password, gateway_path=gateway_path, ws_path=ws_path)
         self._yarn_api = None
         self.app_id: str | None = None
         self.detached = False
@@ -111,7 +120,7 @@ class Knit:
     def yarn_api(self) -> YARNAPI:
         """A :class:`knit.yarn_api.YARNAPI` on this Knit's configuration (the ResourceManager's REST API)."""
         if self._yarn_api is None:
-            self._yarn_api = YARNAPI(conf=self.conf)
+            self._yarn_api = YARNAPI(conf=self.conf, **self._rest_options)
         return self._yarn_api
 
     def start(self, cmd: str, num_containers: int = 1, virtual_cores: int = 1, memory: int = 128,
@@ -260,7 +269,7 @@ class Knit:
             raise SpecError(f"app_id must look like 'application_<cluster>_<n>'; got {app_id!r}")
         k = cls(**kwargs)
         k.app_id, k.detached = app_id, True
-        k.status()  # raises ApplicationNotFound for an unknown id
+        k.report()  # raises ApplicationNotFound for an unknown id
         return k
 
     def _require_app(self, what: str) -> str:
@@ -273,11 +282,11 @@ class Knit:
         app_id = self._require_app("reach the ApplicationMaster")
         with self._master_lock:
             if self._master_gateway is None:
-                self._master_gateway = master.connect_master(app_id, self._conf_json, self.status, timeout)
+                self._master_gateway = master.connect_master(app_id, self._conf_json, self.report, timeout)
             return self._master_gateway.entry_point
 
     def _master_address(self, app_id: str, timeout: float) -> tuple[str, int, str]:
-        return master.master_address(app_id, self._conf_json, self.status, timeout)
+        return master.master_address(app_id, self._conf_json, self.report, timeout)
 
     def _call_master(self, method: str, *args: Any) -> Any:
         """Call the AM. If the connection fails while the application runs on, the AM died and YARN is
@@ -289,7 +298,7 @@ class Knit:
                 return gateway.call_java(getattr(self._master(), method), *args)
             except GatewayError as e:
                 self._close_master()
-                master.raise_if_ended(self.app_id, self.status())
+                master.raise_if_ended(self.app_id, self.report())
                 if retry:
                     raise
                 logger.info("lost the ApplicationMaster of %s (%s); following its next attempt", self.app_id, e)
@@ -373,19 +382,25 @@ class Knit:
         return {c["id"]: c["state"] for c in self.get_containers()}
 
     def status(self) -> dict:
-        """The ResourceManager's report: ``id``, ``state``, ``final_status``, ``diagnostics``, ... ."""
-        app_id = self._require_app("get the status")
+        """The RM's application report as its REST API gives it (knit 0.2): ``state``, ``finalStatus``,
+        ``runningContainers``, ``allocatedMB``, ``amHostHttpAddress``, ... . :meth:`report` is Knit's summary."""
+        return self.yarn_api.status(self._require_app("get the status"))
+
+    def report(self) -> dict:
+        """Knit's summary, the client JVM's ``report`` (ARCHITECTURE.md lists its keys: ``state``, ``final_status``
+        ...); reporting a finished application also removes its staging directory if its AM could not."""
+        app_id = self._require_app("get the report")
         return json.loads(gateway.client().call("report", app_id, self._conf_json))
 
     def runtime_status(self) -> str:
         """The YARN state (``ACCEPTED``, ``RUNNING``, ``FINISHED``, ``FAILED``, ``KILLED`` ...), or
         ``"NONE"`` before :meth:`start`."""
-        return "NONE" if self.app_id is None else self.status()["state"]
+        return "NONE" if self.app_id is None else self.report()["state"]
 
     def wait_for_completion(self, timeout: float | None = 10) -> bool:
         """Wait up to ``timeout`` seconds (None: no limit) for the application to end; True if it did.
 
-        Whether it succeeded is ``status()["final_status"]``.
+        Whether it succeeded is ``report()["final_status"]`` (``status()["finalStatus"]``).
         """
         app_id = self._require_app("wait for completion")
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -414,25 +429,35 @@ class Knit:
         self.wait_for_completion(timeout)
         return self.runtime_status() == AppState.KILLED
 
-    def logs(self, container_id: str | None = None) -> dict[str, dict[str, str]]:
-        """``{container_id: {"stdout": ..., "stderr": ...}}``: live from the NodeManagers while the
-        application runs, from the aggregated logs once it has ended (:mod:`knit.logs`)."""
-        self._require_app("get logs")
+    def logs(self, container_id: str | None = None, shell: bool = False) -> dict[str, dict[str, str]]:
+        """``{container_id: {"stdout": ..., "stderr": ..., <other log file>: ...}}``: live while the application
+        runs, aggregated once it has ended (:mod:`knit.logs`); ``shell=True`` (knit 0.2; ``logs(True)`` too) reads
+        through Hadoop's ``yarn logs`` (:mod:`knit.yarn_cli`)."""
+        container_id, shell = compat.logs_args(container_id, shell)
+        app_id = self._require_app("get logs")
+        if shell:
+            return yarn_cli.yarn_logs(app_id, container_id, yarn_cli.conf_dir_of(self.conf))
         return logs_.fetch_logs(self, container_id)
 
-    def print_logs(self, container_id: str | None = None) -> None:
+    def print_logs(self, container_id: str | None = None, shell: bool = False) -> None:
         """Print :meth:`logs` in a readable form."""
-        logs_.print_logs(self, container_id)
+        logs_.print_logs(self.logs(container_id, shell))
 
     @staticmethod
-    def create_env(env_name: str, packages: Iterable[str] | None = None, **kwargs: Any) -> str:
-        """Build a zipped environment (conda tool, else pip); return its path (:func:`knit.envbuild.create_env`)."""
-        return envbuild.create_env(env_name, packages=packages, **kwargs)
+    def create_env(env_name: str, packages: Iterable[str] | None = None, remove: bool = False,
+                   channels: Iterable[str] | None = None, conda_pars: Mapping[str, Any] | None = None,
+                   **kwargs: Any) -> str:
+        """Build a zipped environment (conda tool, else pip), or re-use the one of that name without ``packages``;
+        return its path (:func:`knit.envbuild.create_env`; ``conda_pars``: ``CondaCreator`` arguments, knit 0.2)."""
+        return envbuild.create_env(env_name, packages=packages, remove=remove, channels=channels,
+                                   **{**(conda_pars or {}), **kwargs})
 
     def list_envs(self) -> list[dict]:
         """Environments already uploaded to ``<hdfs_home>/.knitDeps``: ``name, path, size, ...``."""
-        entries = json.loads(gateway.client().call("listDir", self.deps_dir, self._conf_json))
-        return [e for e in entries if archive_suffix(e["name"]) is not None]
+        return [e for e in self._deps() if archive_suffix(e["name"]) is not None]
+
+    def _deps(self) -> list[dict]:
+        return json.loads(gateway.client().call("listDir", self.deps_dir, self._conf_json))
 
     def __enter__(self) -> "Knit":
         return self
@@ -442,39 +467,11 @@ class Knit:
             self.kill()
         self._close_master()
 
-    def _summary(self) -> tuple[str, list[dict] | None]:
-        """State and containers for display; failures show as '?' rather than breaking a repr."""
-        try:
-            state = self.runtime_status()
-        except KnitException as e:
-            logger.debug("no status for %s: %s", self.app_id, e)
-            return "?", None
-        if state != AppState.RUNNING:
-            return state, None
-        try:
-            return state, self.get_containers()
-        except KnitException as e:
-            logger.debug("no containers for %s: %s", self.app_id, e)
-            return state, None
-
     def __repr__(self) -> str:
-        if self.app_id is None:
-            return f"Knit<hdfs_home={self.hdfs_home}, no application>"
-        state, containers = self._summary()
-        count = "?" if containers is None else str(len(containers))
-        return f"Knit<{self.app_id}, state={state}, containers={count}>"
+        return display.text(self)
 
     def _repr_html_(self) -> str:
-        if self.app_id is None:
-            return f"<b>Knit</b> (no application; HDFS home {html.escape(self.hdfs_home)})"
-        state, containers = self._summary()
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(str(c.get(k, '')))}</td>" for k in ("id", "state", "node_id"))
-            + "</tr>" for c in containers or [])
-        table = (f"<table><tr><th>container</th><th>state</th><th>node</th></tr>{rows}</table>"
-                 if containers else "")
-        return (f"<b>Knit</b> application <code>{html.escape(self.app_id)}</code>, state "
-                f"<b>{html.escape(state)}</b>, {len(containers or [])} containers{table}")
+        return display.html(self)
 
     @classmethod
     def _cleanup(cls) -> None:

@@ -7,8 +7,8 @@
   anything is uploaded.
 - :func:`prepare_files` turns ``files=[...]`` into the spec's ``files`` list.
 
-Building environments is :mod:`knit.envbuild`; :class:`CondaCreator` and :func:`create_env` are importable
-from here too, as in knit 0.2.
+Building environments is :mod:`knit.envbuild`; :class:`CondaCreator`, :func:`create_env` and :func:`zip_path`
+(:mod:`knit.zipdir`) are importable from here too, as in knit 0.2.
 """
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ from typing import Mapping, Sequence
 from .archives import (PathLike, archive_suffix, check_readable, inspect_archive, is_hdfs,
                        strip_archive_suffix, validated_layout)
 from .envbuild import CondaCreator, create_env
-from .exceptions import CorruptArchiveError, EnvBuildError, MissingPathError, SpecError, UnreadablePathError
-from .zipdir import zip_env_dir
+from .exceptions import (CondaException, CorruptArchiveError, EnvBuildError, MissingPathError, SpecError,
+                         UnreadablePathError)
+from .zipdir import zip_env_dir, zip_path
 
-# CondaCreator and create_env (from knit.envbuild) and the exceptions (from knit.exceptions) are importable
-# from here as they were in knit 0.2.
-__all__ = ["CondaCreator", "CorruptArchiveError", "EnvBuildError", "MissingPathError", "SpecError",
-           "UnreadablePathError", "create_env", "prepare_env", "prepare_files"]
+# CondaCreator, create_env, zip_path and the exceptions are importable from here as they were in knit 0.2.
+__all__ = ["CondaCreator", "CondaException", "CorruptArchiveError", "EnvBuildError", "MissingPathError", "SpecError",
+           "UnreadablePathError", "create_env", "prepare_env", "prepare_files", "zip_path"]
 
 log = logging.getLogger(__name__)
 

@@ -23,15 +23,16 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
+from . import compat
 from .archives import PathLike
 from .cache import cache_root
 from .condaspec import check_python_constraint, conda_specs_to_pip
 from .exceptions import EnvBuildError, SpecError
 from .progress import Activity, Task
 from .relocate import add_dask_scripts, rewrite_shebangs
-from .zipdir import zip_directory
+from .zipdir import zip_directory, zip_env_dir
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +80,16 @@ class CondaCreator:
     ----------
     conda_root : str, optional
         A conda installation (the directory holding ``bin/conda``) or the tool's executable.
+    conda_envs : str, optional
+        A directory of named environments (knit 0.2): :meth:`create_env` with no packages re-uses
+        ``<conda_envs>/<name>``, and when given, environments built here are also kept there, unzipped.
+        The attribute is always a path (default ``~/.cache/knit/conda-envs``).
+    miniconda_url : str, optional
+        knit 0.2's Miniconda download: ignored with a warning (no tool on PATH means pip).
     channels : list of str, optional
         Channels for conda tools; for pip, URL channels become ``--extra-index-url``.
+    conda_pkgs : str, optional
+        ``CONDA_PKGS_DIRS`` for the conda tool (its package cache), as in knit 0.2.
     tool : {'conda', 'mamba', 'micromamba', 'pip'}, optional
         Default: ``conda_root`` if given, else the first of conda, mamba, micromamba on PATH,
         else pip.
@@ -90,9 +99,13 @@ class CondaCreator:
         The interpreter that builds pip envs (default: the running one).
     """
 
-    def __init__(self, conda_root: str | None = None, channels: Sequence[str] | None = None,
-                 tool: str | None = None, cache_dir: PathLike | None = None,
+    def __init__(self, conda_root: str | None = None, conda_envs: PathLike | None = None,
+                 miniconda_url: str | None = None, channels: Sequence[str] | None = None,
+                 conda_pkgs: PathLike | None = None, tool: str | None = None, cache_dir: PathLike | None = None,
                  python: str | None = None) -> None:
+        conda_envs, channels, miniconda_url, tool = compat.creator_args(conda_envs, channels, miniconda_url, tool,
+                                                                         CONDA_TOOLS + ("pip",))
+        compat.warn_ignored(miniconda_url=miniconda_url)
         if tool is not None and tool not in CONDA_TOOLS + ("pip",):
             raise SpecError(f"tool must be one of {CONDA_TOOLS + ('pip',)}, not {tool!r}")
         self.conda_root = conda_root
@@ -100,6 +113,9 @@ class CondaCreator:
         self.tool, self.executable = self._resolve_tool(tool, conda_root)
         self.cache_dir = Path(cache_dir) if cache_dir else cache_root() / "built"
         self.python = python or sys.executable
+        self.keep_envs = conda_envs is not None
+        self.conda_envs = str(Path(conda_envs).expanduser() if conda_envs else cache_root() / "conda-envs")
+        self.conda_pkgs = str(conda_pkgs) if conda_pkgs else None
 
     @staticmethod
     def _resolve_tool(tool: str | None, conda_root: str | None) -> tuple[str, str | None]:
@@ -138,7 +154,7 @@ class CondaCreator:
         chans = self.channels if channels is None else list(channels)
         return self.cache_dir / self._key(env_name, packages, chans) / f"{env_name}.zip"
 
-    def create_env(self, env_name: str, packages: Sequence[str],
+    def create_env(self, env_name: str, packages: Sequence[str] | None = None,
                    channels: Sequence[str] | None = None, remove: bool = False) -> str:
         """Build ``env_name`` with ``packages`` and return the path of its zip (cached).
 
@@ -146,8 +162,11 @@ class CondaCreator:
         ----------
         env_name : str
             Name of the environment: the zip is ``<env_name>.zip`` with ``<env_name>/`` at its top.
-        packages : list of str
-            Conda-style specs (``'python=3'``, ``'dask'``, ``'numpy=1.26'``); translated for pip.
+        packages : list of str, optional
+            Conda-style specs (``'python=3'``, ``'dask'``, ``'numpy=1.26'``); translated for pip. Without
+            them, the environment of that name is re-used (as in knit 0.2): the directory
+            ``<conda_envs>/<env_name>`` zipped (cached while unchanged), else the zip this creator's tool last
+            built under that name.
         channels : list of str, optional
             Overrides the creator's channels.
         remove : bool
@@ -156,13 +175,16 @@ class CondaCreator:
         Raises
         ------
         SpecError
-            Bad arguments, or a ``python=`` spec pip cannot meet (before building anything).
+            Bad arguments, or a ``python=`` spec pip cannot meet (before building anything); no packages and
+            no environment of that name.
         EnvBuildError
             The tool failed; its message is included and nothing half-built is left.
         """
         if not re.fullmatch(r"[A-Za-z0-9._\-]+", env_name or ""):
             raise SpecError(f"env_name {env_name!r} must be a plain name (letters, digits, ._-)")
-        if isinstance(packages, str) or not packages:
+        if packages is None or (not isinstance(packages, str) and len(packages) == 0):
+            return self.find_env_zip(env_name)
+        if isinstance(packages, str):
             raise SpecError("packages must be a non-empty list, e.g. ['python=3', 'dask']")
         chans = self.channels if channels is None else list(channels)
         if self.tool == "pip":
@@ -177,6 +199,8 @@ class CondaCreator:
         try:
             with Activity(f"creating environment {env_name} ({self.tool})") as activity:
                 tmp_zip = self._build_and_zip(work, env_name, packages, chans, activity)
+            if self.keep_envs:
+                _replace_dir(work / "relocated" / env_name, Path(self.conda_envs) / env_name)
             dest.parent.mkdir(parents=True, exist_ok=True)
             (dest.parent / "request.json").write_text(json.dumps(
                 {"env_name": env_name, "packages": list(packages), "channels": chans,
@@ -185,6 +209,34 @@ class CondaCreator:
         finally:
             shutil.rmtree(work)
         return str(dest)
+
+    def find_env(self, env_name: str) -> str | None:
+        """``<conda_envs>/<env_name>`` if that directory exists (knit 0.2), else None."""
+        path = Path(self.conda_envs) / env_name
+        return str(path) if path.is_dir() else None
+
+    def find_env_zip(self, env_name: str) -> str:
+        """The zip of the environment named ``env_name``: ``<conda_envs>/<env_name>`` zipped (cached while it is
+        unchanged), else the newest zip this creator's tool built under that name.
+
+        Raises
+        ------
+        SpecError
+            There is neither.
+        """
+        found = self.find_env(env_name)
+        if found:
+            return str(zip_env_dir(found))
+        built = []
+        for request in self.cache_dir.glob("*/request.json"):
+            info = json.loads(request.read_text())
+            candidate = request.parent / f"{env_name}.zip"
+            if info.get("env_name") == env_name and info.get("tool") == self.tool and candidate.is_file():
+                built.append((candidate.stat().st_mtime, str(candidate)))
+        if built:
+            return max(built)[1]
+        raise SpecError(f"no environment named {env_name!r}: none in {self.conda_envs} and none built by "
+                        f"{self.tool} in {self.cache_dir}; give packages=[...] to build it")
 
     def _build_and_zip(self, work: Path, env_name: str, packages: Sequence[str],
                        channels: Sequence[str], activity: Task) -> Path:
@@ -207,7 +259,8 @@ class CondaCreator:
         cmd = [self.executable, "create", "--yes", "--prefix", str(prefix)]
         for ch in channels:
             cmd += ["--channel", ch]
-        _run(cmd + list(packages), f"{self.tool} create", activity)
+        env = {**os.environ, "CONDA_PKGS_DIRS": self.conda_pkgs} if self.conda_pkgs else None
+        _run(cmd + list(packages), f"{self.tool} create", activity, env=env)
 
     def _build_pip(self, prefix: Path, reqs: Sequence[str], channels: Sequence[str],
                    activity: Task) -> None:
@@ -242,6 +295,19 @@ class CondaCreator:
         return target
 
 
+def _replace_dir(src: Path, dest: Path) -> None:
+    """Move a built environment to ``dest``, replacing what was there (moved beside it first, then renamed)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
+    try:
+        shutil.move(str(src), str(tmp / dest.name))
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.replace(tmp / dest.name, dest)
+    finally:
+        shutil.rmtree(tmp)
+
+
 def _tool_name(filename: str) -> str:
     return next((t for t in CONDA_TOOLS if filename.startswith(t)), "conda")
 
@@ -254,10 +320,10 @@ def _python_version(python: str) -> str:
     return proc.stdout.strip()
 
 
-def create_env(env_name: str, packages: Sequence[str], channels: Sequence[str] | None = None,
+def create_env(env_name: str, packages: Sequence[str] | None = None, channels: Sequence[str] | None = None,
                remove: bool = False, tool: str | None = None, conda_root: str | None = None,
-               cache_dir: PathLike | None = None) -> str:
-    """Build an environment and return the path of its zip; see :meth:`CondaCreator.create_env`."""
-    creator = CondaCreator(conda_root=conda_root, channels=channels, tool=tool,
-                           cache_dir=cache_dir)
-    return creator.create_env(env_name, packages, remove=remove)
+               cache_dir: PathLike | None = None, **creator: Any) -> str:
+    """Build an environment (or re-use it by name, without packages) and return the path of its zip; see
+    :meth:`CondaCreator.create_env`. ``creator`` holds more :class:`CondaCreator` arguments (``conda_envs`` ...)."""
+    creator_ = CondaCreator(conda_root=conda_root, channels=channels, tool=tool, cache_dir=cache_dir, **creator)
+    return creator_.create_env(env_name, packages, remove=remove)

@@ -1,11 +1,29 @@
-"""One root exception for everything Knit raises, with typed subclasses."""
+"""One root exception for everything Knit raises, with typed subclasses.
+
+knit 0.2.4's names are the bases of today's classes, so its users' ``except`` clauses catch what they caught
+then: ``YARNException`` (0.2.4 raised it for the ResourceManager's error answers and when its REST API could not be
+reached) is the base of :class:`YARNError`; ``CondaException`` (a failed environment build) of
+:class:`EnvBuildError`; ``HDFSConfigException`` of :class:`ConfigError`.
+"""
 
 
 class KnitException(Exception):
     """Root of every error Knit raises on purpose."""
 
 
-class ConfigError(KnitException, ValueError):
+class HDFSConfigException(KnitException):
+    """knit 0.2.4's configuration error (it never raised it); the base of :class:`ConfigError`."""
+
+
+class YARNException(KnitException):
+    """knit 0.2.4's error for YARN's answers; the base of :class:`YARNError` (and so of ``ApplicationNotFound``)."""
+
+
+class CondaException(KnitException):
+    """knit 0.2.4's error for a failed environment build; the base of :class:`EnvBuildError`."""
+
+
+class ConfigError(HDFSConfigException, ValueError):
     """Hadoop configuration missing, malformed or contradictory."""
 
 
@@ -25,8 +43,12 @@ class ClusterError(KnitException):
     """The local Hadoop cluster could not be started, found or stopped."""
 
 
-class YARNError(KnitException):
+class YARNError(YARNException):
     """The ResourceManager refused a request or answered with an error."""
+
+
+class AuthenticationError(YARNError):
+    """The REST API wants credentials it was not given, or refused those it was (HTTP 401)."""
 
 
 class ApplicationNotFound(YARNError, KeyError):
@@ -56,7 +78,7 @@ class CorruptArchiveError(SpecError):
     """An archive is truncated, fails its checksums, or holds unsafe member paths."""
 
 
-class EnvBuildError(KnitException):
+class EnvBuildError(CondaException):
     """conda / mamba / micromamba / pip could not build the requested environment."""
 
 

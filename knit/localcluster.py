@@ -95,6 +95,10 @@ class LocalCluster:
         Kill containers that use more physical memory than granted (exit status -104).
     secure : bool
         Kerberos everywhere, with a KDC in the cluster JVM (see :attr:`kerberos`).
+    conf : dict of str to str, optional
+        More Hadoop properties for the daemons, set last, also written to the client's ``core-site.xml``, e.g.
+        ``{"hadoop.http.authentication.simple.anonymous.allowed": "false"}``. They are on the cluster JVM's
+        command line: never secrets.
 
     Examples
     --------
@@ -105,8 +109,12 @@ class LocalCluster:
     def __init__(self, nodes: int = 2, dir: str | os.PathLike | None = None, nm_memory: int = 4096,
                  nm_vcores: int = 8, start_timeout: float = 180.0, *, rms: int = 1,
                  queues: dict[str, int] | None = None, preemption: bool = False, memory_checks: bool = False,
-                 secure: bool = False) -> None:
+                 secure: bool = False, conf: dict[str, str] | None = None) -> None:
         _check_options(nodes, nm_memory, nm_vcores, rms, queues, preemption)
+        if conf is not None and not (isinstance(conf, dict) and all(
+                isinstance(k, str) and k and "=" not in k and isinstance(v, str) for k, v in conf.items())):
+            raise ClusterError(f"conf must be a dict of Hadoop property names to string values, got {conf!r}")
+        self.conf = dict(conf or {})
         self.nodes = nodes
         self.nm_memory = nm_memory
         self.nm_vcores = nm_vcores
@@ -135,7 +143,8 @@ class LocalCluster:
             raise ClusterError(f"no local cluster is running in {dir} (`knit cluster up --dir {dir}` starts one)")
         lc = cls(nodes=status.get("nodes", 2), dir=dir, rms=len(status.get("resourcemanagers") or [None]),
                  queues=status.get("queues"), preemption=status.get("preemption", False),
-                 memory_checks=status.get("memory_checks", False), secure=status.get("secure", False))
+                 memory_checks=status.get("memory_checks", False), secure=status.get("secure", False),
+                 conf=status.get("conf") or None)
         lc._owns_dir = False
         lc.info = status
         lc.info["lib_dir"] = str(hadoop_lib_dir())
@@ -295,6 +304,8 @@ class LocalCluster:
                "--nm-memory", str(self.nm_memory), "--nm-vcores", str(self.nm_vcores), "--rms", str(self.rms)]
         if self.queues:
             cmd += ["--queues", ",".join(f"{q}={p}" for q, p in self.queues.items())]
+        for key, value in sorted(self.conf.items()):
+            cmd += ["--conf", f"{key}={value}"]
         for flag, on in (("--preemption", self.preemption), ("--memory-checks", self.memory_checks),
                          ("--secure", self.secure), ("--watch-stdin", not detached)):
             if on:

@@ -65,15 +65,24 @@ def parts_of(knit: Any) -> LogParts:
     conf_json = getattr(knit, "_conf_json", None)
     return LogParts(
         app_id=app_id,
-        state=lambda: knit.status()["state"],
+        state=lambda: knit.report()["state"],
         containers=knit.get_containers,
         aggregated=lambda a, c: gateway.client().call("logs", a, c, conf_json),
         rest=knit.yarn_api,
     )
 
 
-def _status_code(e: YARNError) -> int | None:
-    return getattr(e, "status_code", None)
+def _no_logs_there(e: YARNError) -> bool:
+    """Whether a NodeManager's error means "no logs for this container here (yet, or any more)".
+
+    That is a 404, or the 503 a Hadoop 3.4 NodeManager gives for the log list of a container it does not run
+    (not started yet: "Container is not yet running. Current state is SCHEDULED"; ended and forgotten:
+    "Unknown container ..."): ``NMWebServices`` wraps the webapp's ``NotFoundException`` into a
+    ``WebApplicationException`` with status 503. Such a container's logs are empty, not an error.
+    """
+    status = getattr(e, "status_code", None)
+    remote = getattr(e, "remote_exception", None) or {}
+    return status == 404 or (status == 503 and "NotFoundException" in str(remote.get("message", "")))
 
 
 def container_logs_live(rest: Any, address: str, cid: str) -> dict[str, str]:
@@ -81,7 +90,7 @@ def container_logs_live(rest: Any, address: str, cid: str) -> dict[str, str]:
     try:
         names = [f["fileName"] for f in rest.container_log_files(address, cid) if f.get("fileName")]
     except YARNError as e:
-        if _status_code(e) != 404:
+        if not _no_logs_there(e):
             raise
         names = []  # the NM no longer tracks the container; its files may still be there
     out = {name: "" for name in DEFAULT_FILES}
@@ -89,7 +98,7 @@ def container_logs_live(rest: Any, address: str, cid: str) -> dict[str, str]:
         try:
             out[name] = rest.container_log(address, cid, name)
         except YARNError as e:
-            if _status_code(e) != 404:
+            if not _no_logs_there(e):
                 raise
             log.debug("%s has no log file %s on %s", cid, name, address)
     return out

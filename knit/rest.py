@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import requests
 
 from .conf import HadoopConf
-from .exceptions import ApplicationNotFound, ConfigError, YARNError
+from .exceptions import ApplicationNotFound, AuthenticationError, ConfigError, YARNError
 from .hadoop_xml import login_user
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class RESTClient:
     def __init__(self, rm: str | None = None, rm_port: int | str | None = None, scheme: str | None = None,
                  gateway_path: str = "", kerberos: bool | None = None, username: str | None = None,
                  password: str | None = None, verify: bool | str = True, conf: HadoopConf | None = None,
-                 timeout: float = 30.0, retries: int = 2) -> None:
+                 timeout: float = 30.0, retries: int = 2, ws_path: str | None = None) -> None:
         if scheme not in (None, "http", "https"):
             raise ConfigError(f"scheme={scheme!r}: expected 'http' or 'https'")
         if rm is None and conf is None:
@@ -50,7 +50,10 @@ class RESTClient:
         self.conf = conf
         self.bases, self.bases_source = self._bases(rm, rm_port, scheme, conf)
         self.scheme = urlsplit(self.bases[0]).scheme
-        self.gateway_path = "/" + gateway_path.strip("/") if gateway_path and gateway_path.strip("/") else ""
+        self.gateway_path = _path(gateway_path)
+        # knit 0.2: gateway_path goes before the RM's /ws; ws_path stands for /ws itself (Knox serves
+        # the RM's /ws/v1 at /gateway/<topology>/resourcemanager/v1)
+        self.ws_root = _path(ws_path) or f"{self.gateway_path}/ws"
         self.timeout = float(timeout)
         self.retries = int(retries)
         self.user = username or (conf.user if conf is not None else _default_user())
@@ -61,10 +64,8 @@ class RESTClient:
         self.session.headers.update({"Accept": "application/json"})
         if self.kerberos:
             self.session.auth = _spnego_auth()
-        elif password is not None:
-            if not username:
-                raise ConfigError("password= needs username=")
-            self.session.auth = (username, password)
+        elif password is not None:  # HTTP basic, for gateways that ask for it; Hadoop itself takes user.name
+            self.session.auth = (self.user, password)
 
     @staticmethod
     def _bases(rm: str | None, rm_port: Any, scheme: str | None,
@@ -90,21 +91,30 @@ class RESTClient:
         return [f"{scheme}://{host}:{port}"], f"keyword rm={rm!r}" + (f", rm_port={rm_port!r}" if rm_port else "")
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(self.bases)}{self.gateway_path or ''}, user={self.user!r})"
+        return f"{type(self).__name__}({', '.join(self.bases)}{self.ws_root}, user={self.user!r})"
 
     def close(self) -> None:
         """Close the HTTP session."""
         self.session.close()
 
     @property
+    def auth(self) -> Any:
+        """The HTTP authentication in use (``requests``' ``auth``; knit 0.2's attribute): settable."""
+        return self.session.auth
+
+    @auth.setter
+    def auth(self, value: Any) -> None:
+        self.session.auth = value
+
+    @property
     def url(self) -> str:
         """The REST root of the RM in use, e.g. ``http://rm:8088/ws/v1/``."""
-        return f"{self.bases[self._active]}{self.gateway_path or '/ws'}/v1/"
+        return f"{self.bases[self._active]}{self.ws_root}/v1/"
 
     def _params(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
         out = {k: v for k, v in (params or {}).items() if v is not None}
-        if not self.kerberos and self.session.auth is None:
-            out.setdefault("user.name", self.user)  # pseudo authentication, as Hadoop's own web clients do
+        if not self.kerberos:  # pseudo authentication, as Hadoop's own web clients do (with a password too:
+            out.setdefault("user.name", self.user)  # anonymous.allowed=false wants user.name, not basic auth)
         return out
 
     def _rm(self, method: str, path: str, params: Mapping[str, Any] | None = None,
@@ -116,7 +126,7 @@ class RESTClient:
             if round_:
                 time.sleep(min(0.5 * 2 ** (round_ - 1), 4.0))
             for i in order:
-                url = f"{self.bases[i]}{self.gateway_path or '/ws'}/v1/{path}"
+                url = f"{self.bases[i]}{self.ws_root}/v1/{path}"
                 try:
                     r = self.session.request(method, url, params=self._params(params), json=json,
                                              timeout=self.timeout)
@@ -135,6 +145,20 @@ class RESTClient:
                 return self._decode(method, url, r)
         raise yarn_error(f"no ResourceManager answered {method} /{path}: " + "; ".join(dict.fromkeys(problems))
                      + f" (addresses from {self.bases_source})")
+
+    def _unauthorized(self, method: str, url: str, r: requests.Response) -> YARNError:
+        challenge = r.headers.get("WWW-Authenticate", "")
+        hint = ""
+        if "negotiate" in challenge.lower():
+            hint = " (Kerberos: run kinit, and install requests-gssapi)"
+        elif "pseudoauth" in challenge.lower():  # Hadoop's simple authentication, anonymous access disallowed
+            hint = f": the request needs user.name (sent as {self.user!r}); a proxy in between may drop it"
+        elif "basic" in challenge.lower():
+            hint = (f": the user name and password given for {self.user!r} were refused" if self.session.auth else
+                    ": it wants a user name and password; pass Knit(password=..., user=...) or "
+                    "YARNAPI(username=..., password=...)")
+        return yarn_error(f"{method} {url} -> HTTP 401: authentication required ({challenge or 'no challenge'})"
+                          f"{hint}", r, cls=AuthenticationError)
 
     def _timeout(self, method: str, url: str) -> YARNError:
         return yarn_error(f"{method} {url}: no answer within {self.timeout:g} s (timeout=)")
@@ -182,6 +206,8 @@ class RESTClient:
             return data
         if r.ok and not r.content:
             return None
+        if r.status_code == 401:  # whatever the body (HTML, or the web server's own JSON message)
+            raise self._unauthorized(method, url, r)
         remote = data.get("RemoteException") if isinstance(data, dict) else None
         if remote:
             cls = YARNError
@@ -191,18 +217,17 @@ class RESTClient:
             raise yarn_error(f"{method} {url} -> HTTP {r.status_code} {return_msg}", r, remote, cls)
         if isinstance(data, dict) and data.get("message"):  # the web server's own JSON error (Jetty)
             raise yarn_error(f"{method} {url} -> HTTP {r.status_code}: {data['message']}", r)
-        if r.status_code == 401:
-            challenge = r.headers.get("WWW-Authenticate", "")
-            hint = (" (Kerberos: run kinit, and install requests-gssapi)" if "negotiate" in challenge.lower()
-                    else "")
-            raise yarn_error(f"{method} {url} -> HTTP 401: authentication required ({challenge or 'no challenge'})"
-                         f"{hint}", r)
         title = _TITLE.search(r.text or "")
         looks_html = "html" in ctype or (r.text or "").lstrip().lower().startswith(("<!doctype html", "<html"))
         what = "an HTML page" if looks_html else f"{ctype or 'no content type'}"
         detail = f": {title.group(1)!r}" if title else f": {(r.text or '')[:200]!r}"
         raise yarn_error(f"{method} {url} -> HTTP {r.status_code} with {what} instead of the RM's JSON "
                      f"(a proxy or gateway error page, or not a ResourceManager?){detail}", r)
+
+
+def _path(path: str | None) -> str:
+    """``"/a/b"`` from ``"a/b/"``; ``""`` for nothing."""
+    return "/" + path.strip("/") if path and path.strip("/") else ""
 
 
 def _is_standby(r: requests.Response) -> bool:

@@ -15,6 +15,7 @@ from typing import Iterator
 
 from .archives import PathLike
 from .cache import cache_root
+from .exceptions import MissingPathError, SpecError
 from .progress import progress
 
 log = logging.getLogger(__name__)
@@ -107,3 +108,31 @@ def zip_env_dir(src: PathLike, cache_dir: PathLike | None = None) -> Path:
     zip_directory(src, dest, root=src.name)
     stamp.write_text(fingerprint)
     return dest
+
+
+def zip_path(path: PathLike, out_file: PathLike | None = None) -> str:
+    """Zip a directory, with the directory itself at the top of the zip, and return the zip's path (knit 0.2).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The directory (an environment: ``bin/``, ``lib/`` ...).
+    out_file : str or PathLike, optional
+        The zip to write; default ``<path>.zip`` beside the directory.
+
+    Raises
+    ------
+    MissingPathError
+        ``path`` does not exist.
+    SpecError
+        ``path`` is not a directory.
+    """
+    src = Path(os.path.expanduser(os.fspath(path)))
+    if not src.exists():
+        raise MissingPathError(f"zip_path: {src} does not exist")
+    if not src.is_dir():
+        raise SpecError(f"zip_path: {src} is not a directory")
+    src = src.resolve()
+    dest = Path(os.path.expanduser(os.fspath(out_file))) if out_file is not None else src.with_name(f"{src.name}.zip")
+    zip_directory(src, dest, root=src.name)
+    return str(dest)

@@ -70,7 +70,7 @@ def test_preflight_rejects_before_submitting(api):
     assert err["type"] == "ResourceLimitError" and "99999 MB" in err["error"] and "4096 MB" in err["error"]
     err = knit_json("start", "true", "--queue", "no-such-queue", "--name", name, expect=2)
     assert err["type"] == "QueueError" and "no-such-queue" in err["error"]
-    assert api.apps(name=name) == []  # nothing was submitted
+    assert api.list_apps(name=name) == []  # nothing was submitted
 
 
 def test_attached_start_success_and_failure(api, cleanup):

@@ -77,7 +77,7 @@ def test_seed_example_in_two_containers_and_its_logs(hadoop_cluster):
     with app(k, SEED_CMD, num_containers=2) as app_id:
         assert re.fullmatch(r"application_\d+_\d+", app_id)
         assert k.wait_for_completion(300)
-        report = k.status()
+        report = k.report()
         assert (report["state"], report["final_status"]) == ("FINISHED", "SUCCEEDED"), report["diagnostics"]
     logs = wait_until(lambda: (lambda ls: ls if sum("stdout" in v and "[" in v["stdout"] for v in ls.values()) >= 2
                                else None)(k.logs()), 120, "aggregated logs of both containers")
@@ -136,7 +136,7 @@ class TestOneAppOnTwoNodes:
         assert spread_app.app_id in spread_app._repr_html_()
 
     def test_the_am_port_gives_nothing_without_the_secret(self, spread_app):
-        report = spread_app.status()
+        report = spread_app.report()
         host, port = report["am_host"], int(report["am_rpc_port"])
         assert port > 0
         call = b"c\nt\ncontainers\ne\n"  # Py4J's call protocol: containers() on the entry point
@@ -226,7 +226,7 @@ def test_keep_alive_app_abandoned_by_its_client_ends(hadoop_cluster):
     k = Knit()
     with app(k, "exit 0", num_containers=1, keep_alive=True, idle_timeout=5):
         assert k.wait_for_completion(120)  # polls the RM only: the AM hears from nobody
-        report = k.status()
+        report = k.report()
         assert report["final_status"] == "FAILED"
         assert "abandoned" in report["diagnostics"] and "idle_timeout" in report["diagnostics"]
 
@@ -240,7 +240,7 @@ def test_failing_command_restarts_twice_then_fails_with_its_exit_code(hadoop_clu
     k = Knit()
     with app(k, f"echo attempt >> {attempts}; exit 3", num_containers=1, max_restarts=2):
         assert k.wait_for_completion(300)
-        report = k.status()
+        report = k.report()
     assert report["final_status"] == "FAILED", report
     # the AM's outcome: only the last of the three failed containers counts (the others were replaced)
     assert re.search(r"(?m)^1 container\(s\) failed:\ncontainer_\w+ exited with code 3: ", report["diagnostics"]), \

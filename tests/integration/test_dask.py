@@ -157,7 +157,7 @@ def test_usage_page_code_local_mode(shared):
 def test_dashboard_through_the_rm_proxy_local_mode(shared, hadoop_cluster):
     cluster, _ = shared
     check_dashboard(hadoop_cluster, cluster.app_id)
-    assert cluster.knit.status()["original_tracking_url"].startswith("http://")
+    assert cluster.knit.report()["original_tracking_url"].startswith("http://")
 
 
 def test_scale_by_memory_and_cores(shared):
@@ -259,7 +259,7 @@ def test_context_manager_kills_the_application(worker_env):
         cluster.start(1, cpu=1, memory=256)
         k = cluster.knit
         wait_until(lambda: k.runtime_status() == "RUNNING", 60, "the application running")
-    assert k.status()["state"] == "KILLED"
+    assert k.report()["state"] == "KILLED"
 
 
 def test_killing_the_application_fails_the_client_fast(worker_env):
@@ -511,7 +511,7 @@ def test_dask_yarn_style_config_file_is_honoured(tmp_path, worker_env):
         with dask.config.set({"yarn.dashboard-address": ":0"}), DaskYARNCluster() as cluster, Client(cluster) as c:
             cluster.scale(1)
             c.wait_for_workers(1, timeout=240)
-            print(json.dumps({"report": cluster.knit.status(), "containers": cluster.knit.get_containers(),
+            print(json.dumps({"report": cluster.knit.report(), "containers": cluster.knit.get_containers(),
                               "env": list(c.run(lambda: os.environ.get("FROM_DASK_YARN")).values())}), flush=True)
         """, DASK_CONFIG=str(tmp_path))
     result = _first_json_line(proc)

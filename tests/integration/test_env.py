@@ -29,7 +29,7 @@ PROBE = ("$PYTHON_BIN -c 'import knitpkg, os, sys; print(\"PREFIX\", sys.prefix)
 def finish(k: Knit, timeout: float = 240) -> dict:
     """Wait for the application to end SUCCEEDED; return its aggregated logs."""
     assert k.wait_for_completion(timeout), f"{k.app_id} still running after {timeout} s"
-    report = k.status()
+    report = k.report()
     if report["final_status"] != "SUCCEEDED":
         pytest.fail(f"{k.app_id} ended {report['final_status']}: {report.get('diagnostics')}\n"
                     f"{json.dumps(k.logs(), indent=1)[-4000:]}")
@@ -141,7 +141,7 @@ k = Knit()
 k.start(sys.argv[1], env=sys.argv[2])
 try:
     assert k.wait_for_completion(240)
-    print(json.dumps(k.status()))
+    print(json.dumps(k.report()))
 finally:
     k.kill()
 """

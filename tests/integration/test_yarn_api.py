@@ -88,7 +88,7 @@ def test_cluster_calls(api):
 
 def test_unknown_application_is_application_not_found(api):
     missing = "application_1_0001"
-    for call in (api.status, api.state, api.app_attempts, api.kill):
+    for call in (api.status, api.state, api.app_attempts, api.kill_app):
         with pytest.raises(ApplicationNotFound, match="not found|application_1_0001"):
             call(missing)
 
@@ -108,9 +108,9 @@ def test_every_application_call_on_a_live_app(api, rest_apps):
         return None
     am = wait_until(am_container, 60, f"the AM container of {app_id} to run")
 
-    listed = api.apps(states=["ACCEPTED", "RUNNING"], name=name, user=api.user, queue="default")
+    listed = api.list_apps(states=["ACCEPTED", "RUNNING"], name=name, user=api.user, queue="default")
     assert [a["id"] for a in listed] == [app_id]
-    assert api.apps(states="FINISHED", name=name) == []
+    assert api.list_apps(states="FINISHED", name=name) == []
     assert api.apps_info(app_id)["name"] == name and api.status(app_id)["applicationType"] == "KNIT"
     assert api.state(app_id) in ("ACCEPTED", "RUNNING")
     containers = api.app_containers(app_id)
@@ -123,9 +123,9 @@ def test_every_application_call_on_a_live_app(api, rest_apps):
     assert "stdout" in files
     assert api.container_log(am["node_http_address"], am["id"], "stdout") == "knit-hello-stdout\n"
 
-    assert api.kill(app_id) == "KILLED"
+    assert api.kill_app(app_id) == "KILLED"
     assert api.state(app_id) == "KILLED"
-    assert [a["id"] for a in api.apps(states="KILLED", name=name)] == [app_id]  # the state filter finds it now
+    assert [a["id"] for a in api.list_apps(states="KILLED", name=name)] == [app_id]  # the state filter finds it now
     attempts = api.app_attempts(app_id)  # the RM keeps attempts of finished applications
     assert [a["containerId"] for a in attempts] == [am["id"]]
 
@@ -152,7 +152,7 @@ def test_ha_conf_with_a_dead_first_rm_fails_over_to_the_live_one(hadoop_cluster)
     api = YARNAPI(conf=conf)
     assert api.cluster_metrics()["activeNodes"] == 2
     assert api.url == f"http://{hadoop_cluster.rm_web_address}/ws/v1/"  # sticks to the active RM
-    assert api.nodes() and api.apps(states="RUNNING") is not None
+    assert api.nodes() and api.list_apps(states="RUNNING") is not None
 
 
 # ---- pre-flight --------------------------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ class FakeKnit:
     def get_key(self, key):
         return self.keys.get(key)
 
-    def status(self):
+    def report(self):
         return {"state": self.state, "final_status": "UNDEFINED", "diagnostics": "", "tracking_url": ""}
 
     def kill(self):

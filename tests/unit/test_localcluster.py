@@ -26,6 +26,9 @@ from knit.localcluster import LocalCluster
     ({"queues": []}, "must be a dict"),
     ({"preemption": True}, "needs queues="),
     ({"queues": {"all": 100}, "preemption": True}, "at least two queues"),
+    ({"conf": {"a.b": False}}, "string values"),
+    ({"conf": {"a=b": "c"}}, "string values"),
+    ({"conf": [("a", "b")]}, "must be a dict"),
 ])
 def test_bad_options_fail_before_any_jvm(kwargs, reason, tmp_path):
     with pytest.raises(ClusterError, match=reason):

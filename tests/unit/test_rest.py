@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from knit.conf import HadoopConf
-from knit.exceptions import ConfigError, YARNError
+from knit.exceptions import AuthenticationError, ConfigError, YARNError
 from knit.yarn_api import YARNAPI
 
 FIXTURES = Path(__file__).parent / "fixtures" / "conf"
@@ -98,12 +98,19 @@ def test_https_policy_gives_https_urls_and_kerberos_is_detected(monkeypatch):
     assert y.session.verify == "/etc/ssl/certs/ca-certificates.crt"
 
 
-def test_knit_style_keywords_and_knox_gateway_path():
+def test_knit_style_keywords_and_knox_ws_path():
     assert YARNAPI(rm="rm.example.com", rm_port=8088).url == "http://rm.example.com:8088/ws/v1/"
-    y = YARNAPI(rm="https://knox.example.com:8443", gateway_path="/gateway/default/resourcemanager/",
+    y = YARNAPI(rm="https://knox.example.com:8443", ws_path="/gateway/default/resourcemanager/",
                 username="alice", password="s3cret")
     assert y.url == "https://knox.example.com:8443/gateway/default/resourcemanager/v1/"
     assert "s3cret" not in repr(y)
+
+
+def test_gateway_path_goes_before_ws_as_in_knit_0_2():
+    # knit 0.2's troubleshooting page: this "would set the API end-point to
+    # 'proxy.server.org:9999/default/resourcemanager/ws/v1/'"
+    y = YARNAPI(rm="proxy.server.org", rm_port=9999, gateway_path="/default/resourcemanager")
+    assert y.url == "http://proxy.server.org:9999/default/resourcemanager/ws/v1/"
 
 
 def test_a_proxy_error_page_is_a_yarn_error_that_says_so(server):
@@ -198,3 +205,11 @@ def test_only_standby_rms_is_an_error_naming_each(server):
     other = server(200, b"This is standby RM.", "text/plain")
     with pytest.raises(YARNError, match=f"{standby.address}: standby ResourceManager.*{other.address}: standby"):
         ha_pair(standby, other, retries=0).cluster_info()
+
+
+def test_a_401_is_an_authentication_error_whatever_its_body(server):
+    # what Hadoop's RM answers (JSON from its web server) when anonymous access is disallowed and no user.name came
+    s = server(401, b'{"message":"Authentication required"}', "application/json",
+               headers={"WWW-Authenticate": "PseudoAuth"})
+    with pytest.raises(AuthenticationError, match=r"HTTP 401.*PseudoAuth.*needs user.name \(sent as 'alice'\)"):
+        YARNAPI(rm=f"http://{s.address}", username="alice", retries=0).cluster_metrics()

@@ -109,6 +109,7 @@ public final class LocalClusterMain {
 
     startHdfs(conf);
     YarnSettings.apply(conf, options, dir);
+    options.conf.forEach(conf::set);
     SiteFiles.writeServerConf(conf, new File(dir, SERVER_CONF));
     startYarn(conf);
     control = new ClusterControl(yarn, options);
@@ -168,6 +169,7 @@ public final class LocalClusterMain {
     if (!options.secure) {
       core.set("hadoop.security.authentication", "simple");
     }
+    options.conf.forEach(core::set);
     SiteFiles.writeXml(core, confDir, "core");
 
     Configuration hdfs = options.secure ? SecureSettings.client(conf, "hdfs") : new Configuration(false);
@@ -204,6 +206,7 @@ public final class LocalClusterMain {
     m.put("preemption", options.preemption);
     m.put("memory_checks", options.memoryChecks);
     m.put("secure", options.secure);
+    m.put("conf", options.conf);
     m.put("webhdfs_scheme", options.secure ? "https" : "http");
     if (secure != null) {
       m.put("kerberos", secure.info());

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The local cluster's command line: {@code --dir DIR [--nodes N] [--nm-memory MB] [--nm-vcores V] [--rms R]
- * [--queues name=percent,...] [--preemption] [--memory-checks] [--secure] [--watch-stdin]}.
+ * [--queues name=percent,...] [--preemption] [--memory-checks] [--secure] [--conf key=value]... [--watch-stdin]}.
  *
  * <p>Python ({@code knit/localcluster.py}) validates the same values first, so a user sees a Python error; the
  * checks here guard the JVM against being started by hand with nonsense.
@@ -24,6 +24,8 @@ final class Options {
   final boolean preemption;
   final boolean memoryChecks;
   final boolean secure;
+  /** More Hadoop properties, set last on the daemons' configuration and written to the client's core-site. */
+  final Map<String, String> conf;
   final boolean watchStdin;
 
   private Options(Builder b) {
@@ -36,6 +38,7 @@ final class Options {
     this.preemption = b.preemption;
     this.memoryChecks = b.memoryChecks;
     this.secure = b.secure;
+    this.conf = Collections.unmodifiableMap(new LinkedHashMap<>(b.conf));
     this.watchStdin = b.watchStdin;
   }
 
@@ -58,6 +61,7 @@ final class Options {
         case "--preemption": b.preemption = true; break;
         case "--memory-checks": b.memoryChecks = true; break;
         case "--secure": b.secure = true; break;
+        case "--conf": property(value(args, ++i, a), b.conf); break;
         case "--watch-stdin": b.watchStdin = true; break;
         default: throw new IllegalArgumentException("unknown argument: " + a);
       }
@@ -112,6 +116,15 @@ final class Options {
     return out;
   }
 
+  /** {@code key=value}: one Hadoop property (the value may hold '='). */
+  private static void property(String spec, Map<String, String> into) {
+    int eq = spec.indexOf('=');
+    if (eq < 1) {
+      throw new IllegalArgumentException("--conf takes key=value, got " + spec);
+    }
+    into.put(spec.substring(0, eq), spec.substring(eq + 1));
+  }
+
   private static final class Builder {
     File dir;
     int nodes = 2;
@@ -122,6 +135,7 @@ final class Options {
     boolean preemption;
     boolean memoryChecks;
     boolean secure;
+    Map<String, String> conf = new LinkedHashMap<>();
     boolean watchStdin;
   }
 }

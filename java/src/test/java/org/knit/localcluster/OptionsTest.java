@@ -33,6 +33,13 @@ public class OptionsTest {
     q.put("batch", 30);
     assertEquals(q, o.queues);
     assertEquals(Arrays.asList("prod", "batch"), Arrays.asList(o.queues.keySet().toArray()));
+    assertTrue(o.conf.isEmpty());
+
+    o = Options.parse(new String[] {"--dir", "/tmp/x", "--conf", "a.b=false", "--conf", "c.d=x=y"});
+    Map<String, String> c = new LinkedHashMap<>();
+    c.put("a.b", "false");
+    c.put("c.d", "x=y");  // only the first '=' splits
+    assertEquals(c, o.conf);
   }
 
   @Test
@@ -49,9 +56,12 @@ public class OptionsTest {
         {"--dir", "/x", "--queues", "prod"},
         {"--dir", "/x", "--preemption"},                           // preemption needs two queues
         {"--dir", "/x", "--queues", "all=100", "--preemption"},
+        {"--dir", "/x", "--conf", "novalue"},
+        {"--dir", "/x", "--conf", "=v"},
     };
     String[] reasons = {"--dir is required", ">= 1", "integer", "needs a value", "unknown argument", "sum to 100",
-        "given twice", "name=percent", "name=percent", "at least two queues", "at least two queues"};
+        "given twice", "name=percent", "name=percent", "at least two queues", "at least two queues", "key=value",
+        "key=value"};
     for (int i = 0; i < bad.length; i++) {
       try {
         Options.parse(bad[i]);
