@@ -70,7 +70,7 @@ def test_a_lost_node_s_containers_are_replaced_without_using_a_restart(three_nod
         with node_stopped(three_nodes, victim):
             wait_until(lambda: len(replacements_running(k, lost)) == len(lost), 60,
                        f"replacements of {lost} RUNNING on another node")
-            assert k.status()["state"] == "RUNNING"
+            assert k.report()["state"] == "RUNNING"
             assert_lost_as_platform_faults(k, lost, victim)
             counts = k.get_container_counts()
             assert (counts["restarts_used"], counts["failed"]) == (0, 0), counts
@@ -88,7 +88,7 @@ def test_a_batch_app_that_loses_a_node_still_succeeds(three_nodes, point_at):
             wait_until(lambda: len(replacements_running(k, lost)) == len(lost), 60, f"replacements of {lost}")
             assert_lost_as_platform_faults(k, lost, victim)
             assert k.wait_for_completion(120)
-        report = k.status()
+        report = k.report()
         assert report["final_status"] == "SUCCEEDED", report["diagnostics"]
 
 
@@ -117,7 +117,7 @@ def test_preempted_containers_come_back_when_prod_ends_and_use_no_restart(queues
             assert len(waiting) == len(preempted), batch.get_containers()
         # prod is gone: batch's replacements get its room back
         containers_in(batch, {"RUNNING"}, 6, timeout=180)
-        assert batch.status()["state"] == "RUNNING"
+        assert batch.report()["state"] == "RUNNING"
         counts = batch.get_container_counts()
         assert (counts["restarts_used"], counts["failed"]) == (0, 0), counts
         assert not [c for c in batch.get_containers() if c["exit_class"] in ("user", "memory", "lost")]
@@ -129,7 +129,7 @@ def test_a_memory_kill_fails_the_app_naming_the_memory_granted_and_the_keyword(q
     hog = "python -c \"import time; x = b'x' * (400 << 20); time.sleep(120)\""
     with app(k, hog, num_containers=1, memory=128, queue="prod", max_restarts=0):
         assert k.wait_for_completion(120)
-        report = k.status()
+        report = k.report()
     assert report["final_status"] == "FAILED"
     diagnostics = report["diagnostics"]
     assert "exited with code -104" in diagnostics, diagnostics
@@ -145,7 +145,7 @@ def rm_apps_state(web_address: str, app_id: str) -> str | None:
 
 def assert_app_carries_on(k: Knit, before: dict) -> None:
     """Still RUNNING on the same container, in its first attempt (the AM resynced), and it can grow."""
-    wait_until(lambda: k.status()["state"] == "RUNNING", 60, f"{k.app_id} RUNNING again")
+    wait_until(lambda: k.report()["state"] == "RUNNING", 60, f"{k.app_id} RUNNING again")
     assert k.yarn_api.state(k.app_id) == "RUNNING"
     assert len(k.yarn_api.app_attempts(k.app_id)) == 1, "the AM resynced rather than being replaced"
     [request_id] = k.add_containers(1)
@@ -193,5 +193,5 @@ def test_the_app_follows_a_failover_to_the_standby(ha_pair, point_at):
         assert active_and_standby(ha_pair) == (new, old)
         wait_until(lambda: rm_apps_state(new, k.app_id) == "RUNNING", 60, "the app RUNNING on the new active RM")
         assert rm_apps_state(old, k.app_id) is None, "the old RM is a standby now: it cannot have answered"
-        # Knit.status() (the client JVM) and YARNAPI answer: they followed the active RM.
+        # Knit.report() (the client JVM) and YARNAPI answer: they followed the active RM.
         assert_app_carries_on(k, before)

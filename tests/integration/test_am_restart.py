@@ -74,7 +74,7 @@ def test_a_killed_am_is_replaced_and_its_containers_keep_running(hadoop_cluster,
         second = wait_until(lambda: (lambda a: a[-1] if len(a) == 2 and a[-1].get("appAttemptState") == "RUNNING"
                                      else None)(attempts(k)), 180, "attempt 2 to be RUNNING")
         assert second["containerId"] != first["containerId"]
-        assert k.status()["state"] == "RUNNING"
+        assert k.report()["state"] == "RUNNING"
         # The same Knit, no reconnecting by hand: it follows the new AM (new address, same secret).
         containers = k.get_containers()
         assert {c["id"] for c in containers if c["state"] == "RUNNING"} == before

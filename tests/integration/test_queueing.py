@@ -20,7 +20,7 @@ def test_more_than_fits_now_is_submitted_queues_then_runs(hadoop_cluster, caplog
             assert waiting
             # A batch app ends only when no container is requested any more: the queued one ran too.
             assert k.wait_for_completion(180)
-            assert k.status()["final_status"] == "SUCCEEDED"
+            assert k.report()["final_status"] == "SUCCEEDED"
 
 
 def test_thirty_single_vcore_containers_on_sixteen_vcores_run(hadoop_cluster, caplog):
@@ -30,4 +30,4 @@ def test_thirty_single_vcore_containers_on_sixteen_vcores_run(hadoop_cluster, ca
         with app(k, "sleep 5", num_containers=30, memory=64, virtual_cores=1):
             assert "does not fit now" not in caplog.text
             assert k.wait_for_completion(300)
-            assert k.status()["final_status"] == "SUCCEEDED"
+            assert k.report()["final_status"] == "SUCCEEDED"
