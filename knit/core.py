@@ -17,11 +17,11 @@ import time
 import weakref
 from typing import Any, Iterable, Mapping
 
-from . import checks, env as envs, envbuild, gateway, logs as logs_, progress
-from .archives import archive_suffix
+from . import checks, deps, env as envs, envbuild, gateway, logs as logs_, progress
+from . import secret_envvars as secret_envvars_
 from .conf import HadoopConf
 from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
-from .shared import DEPS_DIR_NAME
+from .shared import DEFAULT_LOG_TAIL, DEPS_DIR_NAME
 from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int
 from .states import APP_FINISHED, AppState
 from .yarn_api import YARNAPI
@@ -119,7 +119,8 @@ class Knit:
               files: Iterable[str] | None = None, env: str | None = None,
               envvars: Mapping[str, str] | None = None, app_name: str = "knit", queue: str = "default",
               checks: bool = True, max_restarts: int = 0, detached: bool = False,
-              tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0) -> str:
+              tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0,
+              secret_envvars: Mapping[str, str] | None = None) -> str:
         """Run ``cmd`` in ``num_containers`` YARN containers; return the application id.
 
         Parameters
@@ -156,6 +157,9 @@ class Knit:
             With ``keep_alive``: end the application (FAILED, "abandoned") after this many seconds with no
             container alive and no call from a client, so one whose client died without killing it does not
             linger; 0 (default) means never. A client that polls (e.g. :meth:`get_containers`) keeps it.
+        secret_envvars : dict of str -> str, optional
+            Environment variables whose values (tokens, passwords) must stay out of the spec, logs and
+            launch_container.sh: they reach the containers in a private file (:mod:`knit.secret_envvars`).
 
         Returns
         -------
@@ -177,9 +181,10 @@ class Knit:
                             upload_always=self.upload_always),
             detached=detached, keep_alive=keep_alive, idle_timeout=idle_timeout, conf=self.conf.overrides())
         spec.validate()  # cheap checks first, before any file is zipped or inspected
+        secrets = secret_envvars_.check(secret_envvars, spec.envvars)
         spec.files = self._prepare_files(files)
         spec.env = self._prepare_env(env)
-        return self.submit(spec, checks=checks)
+        return self.submit(spec, checks=checks, secret_envvars=secrets)
 
     def _require_idle(self) -> None:
         if self.app_id is not None and self.runtime_status() not in APP_FINISHED:
@@ -198,17 +203,18 @@ class Knit:
         resolved.validate()
         return resolved
 
-    def submit(self, spec: AppSpec, checks: bool = True) -> str:
+    def submit(self, spec: AppSpec, checks: bool = True, secret_envvars: Mapping[str, str] | None = None) -> str:
         """Run a complete spec (:meth:`start` builds one from keywords; ``knit start --spec`` reads one);
-        return the application id. ``checks`` as for :meth:`start`; the spec goes through :meth:`prepare`, its
-        files and env are used as they are."""
+        return the application id. ``checks`` and ``secret_envvars`` as for :meth:`start`; the spec goes through
+        :meth:`prepare`, its files and env are used as they are."""
         self._require_idle()
         spec = self.prepare(spec)
+        secrets = secret_envvars_.to_json(secret_envvars_.check(secret_envvars, spec.envvars))
         if checks:
             self._pre_flight_checks(spec)
         client = gateway.client()
         with progress.watch_uploads(lambda: json.loads(client.call("uploadProgress"))):
-            result = json.loads(client.call("submit", spec.to_json()))
+            result = json.loads(client.call("submit", spec.to_json(), secrets))
         self.app_id, self.detached = result["app_id"], spec.detached
         self._close_master()
         logger.info("submitted %s (uploaded %s, reused %s)", self.app_id, result.get("uploaded"),
@@ -394,11 +400,14 @@ class Knit:
         self.wait_for_completion(timeout)
         return self.runtime_status() == AppState.KILLED
 
-    def logs(self, container_id: str | None = None) -> dict[str, dict[str, str]]:
+    def logs(self, container_id: str | None = None, tail: int = DEFAULT_LOG_TAIL,
+             include_debug: bool = False) -> dict[str, dict[str, str]]:
         """``{container_id: {"stdout": ..., "stderr": ...}}``: live from the NodeManagers while the
-        application runs, from the aggregated logs once it has ended (:mod:`knit.logs`)."""
+        application runs, from the aggregated logs once it has ended (:mod:`knit.logs`). The last ``tail``
+        bytes of each file (default 1 MiB; a file cut short starts with a note); the NodeManager's debug files
+        (``launch_container.sh``, ``directory.info``) only with ``include_debug``."""
         self._require_app("get logs")
-        return logs_.fetch_logs(self, container_id)
+        return logs_.fetch_logs(self, container_id, tail=tail, include_debug=include_debug)
 
     def print_logs(self, container_id: str | None = None) -> None:
         """Print :meth:`logs` in a readable form."""
@@ -411,8 +420,12 @@ class Knit:
 
     def list_envs(self) -> list[dict]:
         """Environments already uploaded to ``<hdfs_home>/.knitDeps``: ``name, path, size, ...``."""
-        entries = json.loads(gateway.client().call("listDir", self.deps_dir, self._conf_json))
-        return [e for e in entries if archive_suffix(e["name"]) is not None]
+        return deps.list_envs(self.deps_dir, self._conf_json)
+
+    def prune_deps(self, older_than: float = 0) -> dict[str, list[str]]:
+        """Remove the copies in ``.knitDeps`` that no live application of yours references and that were not
+        used for ``older_than`` seconds; ``{"removed": [...], "kept": [...]}`` (:func:`knit.deps.prune`)."""
+        return deps.prune(self.deps_dir, self._conf_json, older_than)
 
     def __enter__(self) -> "Knit":
         return self

@@ -12,13 +12,13 @@ from here too, as in knit 0.2.
 """
 from __future__ import annotations
 
-import logging
 import os
+import posixpath
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from .archives import (PathLike, archive_suffix, check_readable, inspect_archive, is_hdfs,
-                       strip_archive_suffix, validated_layout)
+from .archives import (ArchiveLayout, PathLike, archive_has_member, archive_suffix, check_readable,
+                       inspect_archive, is_hdfs, strip_archive_suffix, validated_layout)
 from .envbuild import CondaCreator, create_env
 from .exceptions import CorruptArchiveError, EnvBuildError, MissingPathError, SpecError, UnreadablePathError
 from .zipdir import zip_env_dir
@@ -27,9 +27,6 @@ from .zipdir import zip_env_dir
 # from here as they were in knit 0.2.
 __all__ = ["CondaCreator", "CorruptArchiveError", "EnvBuildError", "MissingPathError", "SpecError",
            "UnreadablePathError", "create_env", "prepare_env", "prepare_files"]
-
-log = logging.getLogger(__name__)
-
 
 def _local_path(value: PathLike) -> Path:
     return Path(os.path.abspath(os.path.expanduser(os.fspath(value))))
@@ -92,12 +89,22 @@ def prepare_env(env: PathLike | Mapping[str, str] | None,
                         "nor an hdfs:// URL")
     else:
         layout = validated_layout(path)
-    if not layout.python:
-        log.warning("env %s has no bin/python*; $PYTHON_BIN will not point at a Python", path)
     spec = {"source": str(path), "name": strip_archive_suffix(path.name), "root": layout.root,
-            "python": layout.python or "bin/python"}
+            "python": layout.python}
     spec.update({k: overrides[k] for k in ("root", "python") if k in overrides})
+    _require_python(path, layout, spec)
     return spec
+
+
+def _require_python(path: Path, layout: ArchiveLayout, spec: dict) -> None:
+    """An env is for running Python: refuse one with no Python where the spec says it is, before upload."""
+    where = spec["root"] or "its top directory"
+    if "python" not in spec or not spec["python"]:
+        raise SpecError(f"env {path} has no bin/python (nor python3, python3.N) in {where}: it is not a Python "
+                        "environment (state where its Python is: env={'source': ..., 'python': 'bin/...'})")
+    if (spec["root"], spec["python"]) != (layout.root, layout.python) and not archive_has_member(
+            path, posixpath.join(spec["root"] or "", spec["python"])):
+        raise SpecError(f"env {path} has no {spec['python']} in {where} (env's 'python' / 'root')")
 
 
 def prepare_files(files: Sequence[PathLike] | None) -> list[dict]:

@@ -71,7 +71,16 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     this.conf = conf;
     this.rm = AMRMClient.createAMRMClient();
     this.allocator = new ContainerAllocator(rm, tracker);
-    this.launcher = new ContainerLauncher(spec, conf, tracker, credentials);
+    this.launcher = new ContainerLauncher(spec, conf, tracker, credentials, stagingDir());
+  }
+
+  /** The application's staging dir, which the client names in the AM's environment. */
+  private static Path stagingDir() {
+    String dir = System.getenv(Knit.ENV_STAGING_DIR);
+    if (dir == null) {
+      throw new IllegalStateException(Knit.ENV_STAGING_DIR + " is not set: this AM was not submitted by Knit");
+    }
+    return new Path(dir);
   }
 
   public static void main(String[] args) {
