@@ -78,6 +78,11 @@ def _status_code(e: YARNError) -> int | None:
     return getattr(e, "status_code", None)
 
 
+def _not_yet_running(e: YARNError) -> bool:
+    """The NodeManager's answer for a container it has accepted but not launched yet (localizing its files)."""
+    return _status_code(e) == 503 and "not yet running" in str(e)
+
+
 def with_note(text: str, length: int, shown: int) -> str:
     """``text``, the last ``shown`` bytes of a log of ``length`` bytes, after a note if that is not all of it."""
     return text if shown >= length else TRUNCATED_LOG_NOTE.format(omitted=length - shown, length=length) + text
@@ -87,13 +92,15 @@ def container_logs_live(rest: Any, address: str, cid: str, tail: int = DEFAULT_L
                         include_debug: bool = False) -> dict[str, str]:
     """The log files of one container (the end of each), read from its NodeManager at ``address``
     (``host:port``); the NodeManager's debug files only with ``include_debug``."""
+    out = {name: "" for name in DEFAULT_FILES}
     try:
         names = [f["fileName"] for f in rest.container_log_files(address, cid) if f.get("fileName")]
     except YARNError as e:
+        if _not_yet_running(e):
+            return out  # started, but still localizing: no log file exists yet
         if _status_code(e) != 404:
             raise
         names = []  # the NM no longer tracks the container; its files may still be there
-    out = {name: "" for name in DEFAULT_FILES}
     for name in dict.fromkeys(names or DEFAULT_FILES):
         if name in DEBUG_LOG_FILES and not include_debug:
             continue

@@ -132,3 +132,17 @@ def test_print_logs_formats_every_file():
     text = out.getvalue()
     assert text.index("=== c1 ===") < text.index("=== c2 ===")
     assert "--- stdout ---\na\n" in text and "--- stderr ---" in text
+
+
+def test_a_container_still_localizing_has_empty_logs():
+    class Localizing(FakeRest):
+        def container_log_files(self, address, cid):
+            e = YARNError("GET .../logs -> HTTP 503 WebApplicationException: NotFoundException: java.lang.Exception: "
+                          "Container is not yet running. Current state is SCHEDULED")
+            e.status_code = 503
+            raise e
+
+    parts = klogs.LogParts("application_1_0001", lambda: "RUNNING",
+                           lambda: [{"id": "c2", "state": "RUNNING", "node_http_address": "n1:8042"}],
+                           lambda *a: "{}", Localizing({}, {}, []))
+    assert klogs.fetch_logs(parts) == {"c2": {"stdout": "", "stderr": ""}}
