@@ -14,60 +14,12 @@ from .cli_output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from .cli_output import conf_kwargs as _conf_kwargs
 from .cli_output import logs_text as _logs_text
 from .cli_output import print_result as _print
+from .cli_output import table as _table
 from .cli_start import add_start_command
+from .cluster_cli import add_cluster_commands
 from .exceptions import ApplicationNotFound, ConfigError, KnitException, SpecError
 from .shared import DEBUG_LOG_FILES, DEFAULT_LOG_TAIL, DEPS_DIR_NAME
 from .states import APP_LIVE, FINAL_FAILED, AppState
-
-# ---- knit cluster up | status | down ----------------------------------------------------------------------
-
-def _cluster_up(args: argparse.Namespace) -> int:
-    from .localcluster import start_detached
-    lc = start_detached(args.dir, nodes=args.nodes)
-    info = dict(lc.info, bin_dir=lc.bin_dir)
-    _print(args, info, "\n".join([
-        f"local cluster ready in {lc.dir}",
-        f"  ResourceManager   {lc.rm_address} (web {lc.rm_web_address})",
-        f"  HDFS              {lc.namenode_address} (web {lc.webhdfs_address})",
-        "use it with:",
-        f"  export HADOOP_CONF_DIR={lc.conf_dir}",
-        f"  export PATH={lc.bin_dir}:$PATH",
-    ]))
-    return EXIT_OK
-
-
-def _cluster_status(args: argparse.Namespace) -> int:
-    from .localcluster import cluster_status
-    info = cluster_status(args.dir)
-    if info is None or not info["running"]:
-        _print(args, {"running": False, "dir": str(args.dir)}, f"no local cluster running in {args.dir}")
-        return EXIT_FAILED
-    _print(args, info, "\n".join(f"{k:18}{v}" for k, v in sorted(info.items())))
-    return EXIT_OK
-
-
-def _cluster_down(args: argparse.Namespace) -> int:
-    from .localcluster import stop_detached
-    stopped = stop_detached(args.dir)
-    _print(args, {"stopped": stopped, "dir": str(args.dir)},
-           f"local cluster in {args.dir} stopped" if stopped else f"no local cluster was running in {args.dir}")
-    return EXIT_OK
-
-
-def add_cluster_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    """``knit cluster up|status|down``: the local Hadoop cluster."""
-    from .localcluster import DEFAULT_DIR
-    cluster = sub.add_parser("cluster", help="a local Hadoop cluster (HDFS + YARN) on this machine",
-                             parents=[parent])
-    csub = cluster.add_subparsers(dest="cluster_command", metavar="{up,status,down}", required=True)
-    up = csub.add_parser("up", help="start it (returns when it is ready)", parents=[parent])
-    up.add_argument("--nodes", type=int, default=2, help="number of NodeManagers (default 2)")
-    status = csub.add_parser("status", help="show its addresses and whether it runs", parents=[parent])
-    down = csub.add_parser("down", help="stop it", parents=[parent])
-    for p, fn in ((up, _cluster_up), (status, _cluster_status), (down, _cluster_down)):
-        p.add_argument("--dir", default=str(DEFAULT_DIR), help=f"cluster directory (default {DEFAULT_DIR})")
-        p.set_defaults(func=fn)
-
 
 # ---- applications: knit start | ls | status | containers | logs | add | remove | kill | envs ------------------
 
@@ -94,16 +46,6 @@ def _app_row(a: dict) -> dict:
             "application_type": a.get("applicationType"), "started_time": a.get("startedTime"),
             "finished_time": a.get("finishedTime"), "diagnostics": a.get("diagnostics"),
             "tracking_url": a.get("trackingUrl"), "am_host_http_address": a.get("amHostHttpAddress")}
-
-
-def _table(rows: list[dict], columns: list[str]) -> str:
-    if not rows:
-        return "(none)"
-    cells = [[str(r.get(c, "") if r.get(c) is not None else "") for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
-    return "\n".join(lines)
 
 
 def _ls(args: argparse.Namespace) -> int:
@@ -275,6 +217,8 @@ class _Version(argparse.Action):
 
 COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [add_app_commands,
                                                                                        add_cluster_commands]
+from dask_yarn.cli import add_dask_commands  # noqa: E402  (knit dask ...: dask_yarn/cli.py)
+COMMANDS.append(add_dask_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -27,3 +27,14 @@ def logs_text(logs: dict) -> str:
 def conf_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """The ``Knit``/``HadoopConf`` keywords ``--conf-dir`` asks for."""
     return {"conf_dir": args.conf_dir} if getattr(args, "conf_dir", None) else {}
+
+
+def table(rows: list[dict], columns: list[str]) -> str:
+    """Rows as aligned columns under upper-case headers; ``(none)`` when empty."""
+    if not rows:
+        return "(none)"
+    cells = [[str(r.get(c, "") if r.get(c) is not None else "") for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)
