@@ -83,6 +83,11 @@ def _not_yet_running(e: YARNError) -> bool:
     return _status_code(e) == 503 and "not yet running" in str(e)
 
 
+def _not_tracked(e: YARNError) -> bool:
+    """The NodeManager does not track the container (not yet, or no longer): its files may be there or not."""
+    return _status_code(e) == 404 or (_status_code(e) == 503 and "Unknown container" in str(e))
+
+
 def with_note(text: str, length: int, shown: int) -> str:
     """``text``, the last ``shown`` bytes of a log of ``length`` bytes, after a note if that is not all of it."""
     return text if shown >= length else TRUNCATED_LOG_NOTE.format(omitted=length - shown, length=length) + text
@@ -98,9 +103,9 @@ def container_logs_live(rest: Any, address: str, cid: str, tail: int = DEFAULT_L
     except YARNError as e:
         if _not_yet_running(e):
             return out  # started, but still localizing: no log file exists yet
-        if _status_code(e) != 404:
+        if not _not_tracked(e):
             raise
-        names = []  # the NM no longer tracks the container; its files may still be there
+        names = []  # the NM does not track the container; its files may still be there
     for name in dict.fromkeys(names or DEFAULT_FILES):
         if name in DEBUG_LOG_FILES and not include_debug:
             continue
@@ -108,7 +113,7 @@ def container_logs_live(rest: Any, address: str, cid: str, tail: int = DEFAULT_L
             end = rest.container_log_end(address, cid, name, tail)
             out[name] = with_note(end.text, end.length, end.shown)
         except YARNError as e:
-            if _status_code(e) != 404:
+            if not (_not_tracked(e) or _not_yet_running(e)):
                 raise
             log.debug("%s has no log file %s on %s", cid, name, address)
     return out

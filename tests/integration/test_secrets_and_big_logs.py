@@ -8,6 +8,7 @@ log (the local cluster's ``cluster.log``), py4j's DEBUG log, and the raw aggrega
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import uuid
 from typing import Any
@@ -17,7 +18,7 @@ import requests
 import hdfs_helpers as hdfs
 from knit import Knit, gateway
 from knit.shared import TRUNCATED_LOG_NOTE
-from helpers import app, wait_until
+from helpers import STARTED, app, hadoop_jar, knit_cli, wait_until
 
 #: The issue's "s3cr3t", made unique to this run so that nothing another run left can match it.
 SECRET = "s3cr3t-" + uuid.uuid4().hex[:8]
@@ -142,3 +143,19 @@ def test_400_mb_of_stdout_costs_the_client_only_the_tail(hadoop_cluster):
     finally:
         for p in _aggregated_files(hadoop_cluster, k.app_id or "none"):
             hdfs.delete(hadoop_cluster, p)  # 400 MB of HDFS back
+
+
+def test_both_command_lines_take_secret_envvars_from_the_environment(hadoop_cluster, monkeypatch):
+    """``knit start --secret-envvar TOKEN`` and ``hadoop jar knit.jar --secret-envvar TOKEN`` read the value from
+    their environment (never argv) and deliver it as ``secret_envvars=`` does."""
+    monkeypatch.setenv("TOKEN", SECRET)
+    expected = hashlib.sha256(SECRET.encode()).hexdigest()
+    cmd = 'printf "%s" "$TOKEN" | sha256sum'
+    for run, first in ((knit_cli, ["start"]), (hadoop_jar, [])):
+        proc = run(*first, cmd, "--secret-envvar", "TOKEN", "--logs", "--json")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        out = json.loads(proc.stdout[proc.stdout.index("{"):])
+        STARTED.append(out["app_id"])
+        assert out["final_status"] == "SUCCEEDED"
+        assert any(expected in files["stdout"] for files in out["logs"].values()), out["logs"]
+        assert SECRET not in proc.stdout + proc.stderr

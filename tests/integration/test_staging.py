@@ -167,26 +167,29 @@ def home(hadoop_cluster):
     hdfs.delete(hadoop_cluster, path)
 
 
-def test_a_deps_dir_of_another_user_is_refused_naming_it(hadoop_cluster, home, tmp_path):
-    (tmp_path / "x.txt").write_text("x")
+def _deps_dir(cluster, home: str, change) -> str:
     deps = f"{home}/.knitDeps"
-    hdfs.mkdir(hadoop_cluster, deps)
-    hdfs.chown(hadoop_cluster, deps, "mallory")
-    k = Knit(hdfs_home=home)
-    with pytest.raises(SpecError, match=rf"deps dir \S*{re.escape(deps)} belongs to mallory, not to you"):
-        k.start("true", files=[str(tmp_path / "x.txt")])
-    assert k.app_id is None and hdfs.listing(hadoop_cluster, deps) == {}
+    hdfs.mkdir(cluster, deps)
+    change(cluster, deps)
+    return deps
 
 
-def test_a_deps_dir_others_can_write_is_refused_unless_upload_always(hadoop_cluster, home, tmp_path):
+@pytest.mark.parametrize("change, why", [
+    (lambda cluster, path: hdfs.chown(cluster, path, "mallory"), "belongs to mallory, not to you"),
+    (lambda cluster, path: hdfs.chmod(cluster, path, "777"), "is writable by its group and others (mode rwxrwxrwx)"),
+], ids=["another-users", "mode-0777"])
+def test_a_deps_dir_not_only_the_users_is_refused_naming_it(hadoop_cluster, home, tmp_path, change, why):
     (tmp_path / "x.txt").write_text("x\n")
-    deps = f"{home}/.knitDeps"
-    hdfs.mkdir(hadoop_cluster, deps)
-    hdfs.chmod(hadoop_cluster, deps, "777")
+    deps = _deps_dir(hadoop_cluster, home, change)
     k = Knit(hdfs_home=home)
-    with pytest.raises(SpecError, match=rf"deps dir \S*{re.escape(deps)} is writable by its group and others"):
+    with pytest.raises(SpecError, match=rf"deps dir \S*{re.escape(deps)} {re.escape(why)}"):
         k.start("cat x.txt", files=[str(tmp_path / "x.txt")])
-    assert k.app_id is None and hdfs.listing(hadoop_cluster, deps) == {}
+    assert k.app_id is None and hdfs.listing(hadoop_cluster, deps) == {}  # nothing uploaded
+
+
+def test_upload_always_bypasses_the_deps_dir_check(hadoop_cluster, home, tmp_path):
+    (tmp_path / "x.txt").write_text("x\n")
+    _deps_dir(hadoop_cluster, home, lambda cluster, path: hdfs.chmod(cluster, path, "777"))
     bypass = Knit(hdfs_home=home, upload_always=True)  # reuses nothing, so nothing of the dir is trusted
     with app(bypass, "cat x.txt", files=[str(tmp_path / "x.txt")]):
         assert worker_stdout(finished_logs(bypass)) == ["x\n"]

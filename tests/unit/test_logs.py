@@ -146,3 +146,17 @@ def test_a_container_still_localizing_has_empty_logs():
                            lambda: [{"id": "c2", "state": "RUNNING", "node_http_address": "n1:8042"}],
                            lambda *a: "{}", Localizing({}, {}, []))
     assert klogs.fetch_logs(parts) == {"c2": {"stdout": "", "stderr": ""}}
+
+
+def test_a_container_its_node_does_not_know_yet_has_empty_logs():
+    class Unknown(FakeRest):
+        def container_log_files(self, address, cid):
+            e = YARNError("HTTP 503 NotFoundException: Unknown container. Container either has not started or has "
+                          "already completed or doesn't belong to this node at all.")
+            e.status_code = 503
+            raise e
+
+    parts = klogs.LogParts("application_1_0001", lambda: "RUNNING",
+                           lambda: [{"id": "c2", "state": "RUNNING", "node_http_address": "n1:8042"}],
+                           lambda *a: "{}", Unknown({}, {("c2", "stdout"): "left on disk"}, []))
+    assert klogs.fetch_logs(parts) == {"c2": {"stdout": "left on disk", "stderr": ""}}
