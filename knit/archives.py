@@ -177,6 +177,13 @@ def inspect_archive(path: PathLike, full_check: bool = True) -> ArchiveLayout:
     return layout_from_names(names)
 
 
+def archive_has_member(path: PathLike, member: str) -> bool:
+    """Whether a local archive (already validated) holds ``member`` (``dev/bin/python``)."""
+    path = Path(path)
+    names = _zip_names(path, full_check=False) if archive_suffix(path.name) == ".zip" else _tar_names(path)
+    return member in {_normalize_member(n) for n in names}
+
+
 class _ValidationMemo:
     """Archives already validated, keyed by path + size + mtime, so a re-submit does not re-read them."""
 

@@ -18,7 +18,7 @@ from .cli_output import table as _table
 from .cli_start import add_start_command
 from .cluster_cli import add_cluster_commands
 from .exceptions import ApplicationNotFound, ConfigError, KnitException, SpecError
-from .shared import DEPS_DIR_NAME
+from .shared import DEBUG_LOG_FILES, DEFAULT_LOG_TAIL, DEPS_DIR_NAME
 from .states import APP_LIVE, FINAL_FAILED, AppState
 
 # ---- applications: knit start | ls | status | containers | logs | add | remove | kill | envs ------------------
@@ -78,7 +78,7 @@ def _containers(args: argparse.Namespace) -> int:
 
 
 def _logs(args: argparse.Namespace) -> int:
-    logs = _connect(args).logs(args.container)
+    logs = _connect(args).logs(args.container, tail=args.tail, include_debug=args.include_debug)
     _print(args, logs, _logs_text(logs))
     return EXIT_OK
 
@@ -111,9 +111,32 @@ def _kill(args: argparse.Namespace) -> int:
 
 
 def _envs(args: argparse.Namespace) -> int:
+    if args.prune:
+        result = _knit(args).prune_deps(older_than=args.older_than)
+        _print(args, result, "\n".join([f"removed {n}" for n in result["removed"]]
+                                       + [f"kept {len(result['kept'])} in use or used recently"]))
+        return EXIT_OK
+    if args.older_than:
+        raise SpecError("--older-than goes with --prune")
     envs = _knit(args).list_envs()
     _print(args, envs, _table(envs, ["name", "size", "path"]))
     return EXIT_OK
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(value: str) -> float:
+    """``90`` (seconds), ``30m``, ``12h``, ``7d``."""
+    unit = value[-1:].lower() if value[-1:].lower() in _UNITS else "s"
+    number = value[:-1] if value[-1:].lower() in _UNITS else value
+    try:
+        seconds = float(number) * _UNITS[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a duration such as 3600, 30m, 12h or 7d") from None
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must not be negative")
+    return seconds
 
 
 def _positive(value: str) -> int:
@@ -154,6 +177,10 @@ def add_app_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentP
     p = cmd("logs", _logs, "the logs of an application's containers")
     p.add_argument("app", metavar="APP", help="application id")
     p.add_argument("container", metavar="CONTAINER", nargs="?", help="only this container")
+    p.add_argument("--tail", type=_positive, default=DEFAULT_LOG_TAIL, metavar="BYTES",
+                   help=f"the last BYTES of each file (default {DEFAULT_LOG_TAIL})")
+    p.add_argument("--include-debug", action="store_true",
+                   help="also the NodeManager's debug files (" + ", ".join(DEBUG_LOG_FILES) + ")")
 
     p = cmd("add", _add, "add containers to a running Knit application")
     p.add_argument("app", metavar="APP", help="application id")
@@ -168,7 +195,11 @@ def add_app_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentP
     p = cmd("kill", _kill, "kill an application")
     p.add_argument("app", metavar="APP", help="application id")
 
-    cmd("envs", _envs, f"environments already uploaded to your HDFS home ({DEPS_DIR_NAME})")
+    p = cmd("envs", _envs, f"environments already uploaded to your HDFS home ({DEPS_DIR_NAME})")
+    p.add_argument("--prune", action="store_true",
+                   help="remove the uploads no live application of yours references")
+    p.add_argument("--older-than", type=_duration, default=0, metavar="D",
+                   help="with --prune: only those not used for D (seconds, or 30m, 12h, 7d)")
 
 
 # ---- entry point -------------------------------------------------------------------------------------------

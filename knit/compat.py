@@ -5,9 +5,12 @@ Kept here so the classes say once, in one place, what they accept only for knit 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import warnings
 from typing import Any
+
+from . import gateway
 
 #: knit 0.2 keywords that are accepted and do nothing, and why.
 IGNORED = {
@@ -45,16 +48,17 @@ def creator_args(conda_envs: Any, channels: Any, miniconda_url: Any, tool: Any,
 
 
 def same_file_in(entries: list[dict], path: str) -> bool:
-    """Whether ``entries`` (the client JVM's ``listDir``) hold ``path``'s base name with its size and SHA-256."""
-    name, size = os.path.basename(path), os.path.getsize(path)
-    entry = next((e for e in entries if e["name"] == name and e["size"] == size and e.get("sha256")), None)
-    if entry is None:
-        return False
+    """Whether ``entries`` (the client JVM's ``listDir`` of the deps dir) hold ``path``'s content: a copy of its
+    size and SHA-256 stored under the content-addressed name ``<sha256[:16]>-<name>`` (:mod:`knit.deps`)."""
+    size = os.path.getsize(path)
+    if not any(e["size"] == size and e.get("sha256") for e in entries):
+        return False  # no hashing of a big file that cannot match
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
-    return digest.hexdigest() == entry["sha256"]
+    sha = digest.hexdigest()
+    return any(e["sha256"] == sha and e["size"] == size and e["name"].startswith(sha[:16] + "-") for e in entries)
 
 
 class Knit02:
@@ -62,8 +66,11 @@ class Knit02:
 
     upload_always: bool
 
+    deps_dir: str
+    _conf_json: str
+
     def _deps(self) -> list[dict]:
-        raise NotImplementedError
+        return json.loads(gateway.client().call("listDir", self.deps_dir, self._conf_json))
 
     def check_needs_upload(self, path: str) -> bool:
         """Whether ``start()`` would upload local file ``path`` (knit 0.2): unless ``upload_always``, not when

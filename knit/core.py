@@ -16,11 +16,11 @@ import time
 import weakref
 from typing import Any, Iterable, Mapping
 
-from . import checks, compat, display, env as envs, envbuild, gateway, logs as logs_, master, progress, yarn_cli
-from .archives import archive_suffix
+from . import checks, compat, deps, display, env as envs, envbuild, gateway, logs as logs_, master, progress
+from . import secret_envvars as secret_envvars_, yarn_cli
 from .conf import HadoopConf
-from .exceptions import ConfigError, GatewayError, KnitException, SpecError
-from .shared import DEPS_DIR_NAME
+from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
+from .shared import DEFAULT_LOG_TAIL, DEPS_DIR_NAME
 from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int, check_names
 from .states import APP_FINISHED, CONTAINER_ENDED, AppState
 from .yarn_api import YARNAPI
@@ -129,7 +129,7 @@ class Knit(compat.Knit02):
               checks: bool = True, max_restarts: int = 0, detached: bool = False,
               tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0,
               names: Iterable[str] | None = None, finish_with: Iterable[str] | None = None,
-              max_attempts: int = AppSpec.max_attempts) -> str:
+              max_attempts: int = AppSpec.max_attempts, secret_envvars: Mapping[str, str] | None = None) -> str:
         """Run ``cmd`` in ``num_containers`` YARN containers; return the application id.
 
         Parameters
@@ -173,6 +173,9 @@ class Knit(compat.Knit02):
         max_attempts : int
             ApplicationMaster attempts YARN makes (default 2). A new attempt adopts the running containers,
             runs nothing again that already ended, and this ``Knit`` follows it (same secret, new address).
+        secret_envvars : dict of str -> str, optional
+            Environment variables whose values (tokens, passwords) must stay out of the spec, logs and
+            launch_container.sh: they reach the containers in a private file (:mod:`knit.secret_envvars`).
 
         Returns
         -------
@@ -196,9 +199,9 @@ class Knit(compat.Knit02):
             detached=detached, keep_alive=keep_alive, idle_timeout=idle_timeout, conf=self.conf.overrides(),
             names=names, finish_with=finish_with)
         spec.validate()  # cheap checks first, before any file is zipped or inspected
-        spec.files = self._prepare_files(files)
-        spec.env = self._prepare_env(env)
-        return self.submit(spec, checks=checks)
+        secrets = secret_envvars_.check(secret_envvars, spec.envvars)
+        spec.files, spec.env = envs.file_specs(files), envs.env_spec(env)
+        return self.submit(spec, checks=checks, secret_envvars=secrets)
 
     def _require_idle(self) -> None:
         if self.app_id is not None and self.runtime_status() not in APP_FINISHED:
@@ -217,36 +220,23 @@ class Knit(compat.Knit02):
         resolved.validate()
         return resolved
 
-    def submit(self, spec: AppSpec, checks: bool = True) -> str:
+    def submit(self, spec: AppSpec, checks: bool = True, secret_envvars: Mapping[str, str] | None = None) -> str:
         """Run a complete spec (:meth:`start` builds one from keywords; ``knit start --spec`` reads one);
-        return the application id. ``checks`` as for :meth:`start`; the spec goes through :meth:`prepare`, its
-        files and env are used as they are."""
+        return the application id. ``checks`` and ``secret_envvars`` as for :meth:`start`; the spec goes through
+        :meth:`prepare`, its files and env are used as they are."""
         self._require_idle()
         spec = self.prepare(spec)
+        secrets = secret_envvars_.to_json(secret_envvars_.check(secret_envvars, spec.envvars))
         if checks:
             self._pre_flight_checks(spec)
         client = gateway.client()
         with progress.watch_uploads(lambda: json.loads(client.call("uploadProgress"))):
-            result = json.loads(client.call("submit", spec.to_json()))
+            result = json.loads(client.call("submit", spec.to_json(), secrets))
         self.app_id, self.detached = result["app_id"], spec.detached
         self._close_master()
         logger.info("submitted %s (uploaded %s, reused %s)", self.app_id, result.get("uploaded"),
                     result.get("reused"))
         return self.app_id
-
-    @staticmethod
-    def _prepare_files(files: Iterable[str] | None) -> list[FileSpec]:
-        """Spec entries for ``files`` (:mod:`knit.env` checks each is readable and validates archives)."""
-        if files is None:
-            return []
-        if isinstance(files, (str, bytes)) or not isinstance(files, Iterable):
-            raise SpecError(f"files must be a list of paths; got {files!r}")
-        return [FileSpec.from_dict(e, f"files[{i}]") for i, e in enumerate(envs.prepare_files(list(files)))]
-
-    @staticmethod
-    def _prepare_env(env: str | Mapping[str, str] | None) -> EnvSpec | None:
-        entry = envs.prepare_env(env) if env not in (None, "") else None
-        return EnvSpec.from_dict(entry) if entry is not None else None
 
     def _pre_flight_checks(self, spec: AppSpec) -> None:
         """Can YARN run this request at all (queue, maximum allocation, largest node), and now (free
@@ -429,15 +419,18 @@ class Knit(compat.Knit02):
         self.wait_for_completion(timeout)
         return self.runtime_status() == AppState.KILLED
 
-    def logs(self, container_id: str | None = None, shell: bool = False) -> dict[str, dict[str, str]]:
-        """``{container_id: {"stdout": ..., "stderr": ..., <other log file>: ...}}``: live while the application
-        runs, aggregated once it has ended (:mod:`knit.logs`); ``shell=True`` (knit 0.2; ``logs(True)`` too) reads
-        through Hadoop's ``yarn logs`` (:mod:`knit.yarn_cli`)."""
+    def logs(self, container_id: str | None = None, shell: bool = False, tail: int = DEFAULT_LOG_TAIL,
+             include_debug: bool = False) -> dict[str, dict[str, str]]:
+        """``{container_id: {"stdout": ..., "stderr": ..., <other log file>: ...}}``: live from the NodeManagers
+        while the application runs, aggregated once it has ended (:mod:`knit.logs`). The last ``tail`` bytes of
+        each file (default 1 MiB; a file cut short starts with a note); the NodeManager's debug files
+        (``launch_container.sh``, ``directory.info``) only with ``include_debug``. ``shell=True`` (knit 0.2;
+        ``logs(True)`` too) reads everything through Hadoop's ``yarn logs`` (:mod:`knit.yarn_cli`)."""
         container_id, shell = compat.logs_args(container_id, shell)
         app_id = self._require_app("get logs")
         if shell:
             return yarn_cli.yarn_logs(app_id, container_id, yarn_cli.conf_dir_of(self.conf))
-        return logs_.fetch_logs(self, container_id)
+        return logs_.fetch_logs(self, container_id, tail=tail, include_debug=include_debug)
 
     def print_logs(self, container_id: str | None = None, shell: bool = False) -> None:
         """Print :meth:`logs` in a readable form."""
@@ -454,10 +447,12 @@ class Knit(compat.Knit02):
 
     def list_envs(self) -> list[dict]:
         """Environments already uploaded to ``<hdfs_home>/.knitDeps``: ``name, path, size, ...``."""
-        return [e for e in self._deps() if archive_suffix(e["name"]) is not None]
+        return deps.list_envs(self.deps_dir, self._conf_json)
 
-    def _deps(self) -> list[dict]:
-        return json.loads(gateway.client().call("listDir", self.deps_dir, self._conf_json))
+    def prune_deps(self, older_than: float = 0) -> dict[str, list[str]]:
+        """Remove the copies in ``.knitDeps`` that no live application of yours references and that were not
+        used for ``older_than`` seconds; ``{"removed": [...], "kept": [...]}`` (:func:`knit.deps.prune`)."""
+        return deps.prune(self.deps_dir, self._conf_json, older_than)
 
     def __enter__(self) -> "Knit":
         return self

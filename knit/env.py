@@ -12,24 +12,22 @@ Building environments is :mod:`knit.envbuild`; :class:`CondaCreator`, :func:`cre
 """
 from __future__ import annotations
 
-import logging
 import os
+import posixpath
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
-from .archives import (PathLike, archive_suffix, check_readable, inspect_archive, is_hdfs,
-                       strip_archive_suffix, validated_layout)
+from .archives import (ArchiveLayout, PathLike, archive_has_member, archive_suffix, check_readable,
+                       inspect_archive, is_hdfs, strip_archive_suffix, validated_layout)
 from .envbuild import CondaCreator, create_env
 from .exceptions import (CondaException, CorruptArchiveError, EnvBuildError, MissingPathError, SpecError,
                          UnreadablePathError)
+from .spec import EnvSpec, FileSpec
 from .zipdir import zip_env_dir, zip_path
 
 # CondaCreator, create_env, zip_path and the exceptions are importable from here as they were in knit 0.2.
 __all__ = ["CondaCreator", "CondaException", "CorruptArchiveError", "EnvBuildError", "MissingPathError", "SpecError",
            "UnreadablePathError", "create_env", "prepare_env", "prepare_files", "zip_path"]
-
-log = logging.getLogger(__name__)
-
 
 def _local_path(value: PathLike) -> Path:
     return Path(os.path.abspath(os.path.expanduser(os.fspath(value))))
@@ -92,12 +90,22 @@ def prepare_env(env: PathLike | Mapping[str, str] | None,
                         "nor an hdfs:// URL")
     else:
         layout = validated_layout(path)
-    if not layout.python:
-        log.warning("env %s has no bin/python*; $PYTHON_BIN will not point at a Python", path)
     spec = {"source": str(path), "name": strip_archive_suffix(path.name), "root": layout.root,
-            "python": layout.python or "bin/python"}
+            "python": layout.python}
     spec.update({k: overrides[k] for k in ("root", "python") if k in overrides})
+    _require_python(path, layout, spec)
     return spec
+
+
+def _require_python(path: Path, layout: ArchiveLayout, spec: dict) -> None:
+    """An env is for running Python: refuse one with no Python where the spec says it is, before upload."""
+    where = spec["root"] or "its top directory"
+    if "python" not in spec or not spec["python"]:
+        raise SpecError(f"env {path} has no bin/python (nor python3, python3.N) in {where}: it is not a Python "
+                        "environment (state where its Python is: env={'source': ..., 'python': 'bin/...'})")
+    if (spec["root"], spec["python"]) != (layout.root, layout.python) and not archive_has_member(
+            path, posixpath.join(spec["root"] or "", spec["python"])):
+        raise SpecError(f"env {path} has no {spec['python']} in {where} (env's 'python' / 'root')")
 
 
 def prepare_files(files: Sequence[PathLike] | None) -> list[dict]:
@@ -134,3 +142,18 @@ def prepare_files(files: Sequence[PathLike] | None) -> list[dict]:
                 validated_layout(path)
         out.append({"source": source, "name": name, "type": kind})
     return out
+
+
+def file_specs(files: Iterable[str] | None) -> list[FileSpec]:
+    """Spec entries for ``files`` (each checked readable, archives validated: :func:`prepare_files`)."""
+    if files is None:
+        return []
+    if isinstance(files, (str, bytes)) or not isinstance(files, Iterable):
+        raise SpecError(f"files must be a list of paths; got {files!r}")
+    return [FileSpec.from_dict(e, f"files[{i}]") for i, e in enumerate(prepare_files(list(files)))]
+
+
+def env_spec(env: str | Mapping[str, str] | None) -> EnvSpec | None:
+    """The spec entry for ``env`` (:func:`prepare_env`), None when there is none."""
+    entry = prepare_env(env) if env not in (None, "") else None
+    return EnvSpec.from_dict(entry) if entry is not None else None

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from py4j.java_gateway import GatewayParameters, JavaGateway
-from py4j.protocol import Py4JError, Py4JJavaError, Py4JNetworkError
+from py4j.protocol import Py4JError, Py4JJavaError, Py4JNetworkError, escape_new_line
 
 from .exceptions import (ApplicationNotFound, ConfigError, GatewayError, KnitException, SpecError,
                          YARNError)
@@ -74,6 +74,12 @@ def _new_secret() -> str:
     secret = secrets.token_hex(32)
     _redactor.secrets.add(secret)
     return secret
+
+
+def redact(text: str) -> None:
+    """Keep ``text`` (an argument about to be sent, such as the secret envvars) out of py4j's DEBUG log, as it
+    is and as py4j's protocol escapes it."""
+    _redactor.secrets.update({text, escape_new_line(text)})
 
 
 def find_jar() -> str:
@@ -351,6 +357,12 @@ def _classify(java_exception: Any, depth: int = 4) -> type[KnitException] | None
     return None
 
 
+def _suppressed(java_exception: Any) -> str:
+    """What went wrong while Java cleaned up after the error (attached to it as suppressed), for the message."""
+    extra = [x.toString() for x in java_exception.getSuppressed()]
+    return "".join(f"; and while cleaning up: {x}" for x in extra)
+
+
 def call_java(method: Callable, *args: Any) -> Any:
     """Call a Py4J method; Java exceptions become typed :class:`KnitException` subclasses.
 
@@ -363,7 +375,7 @@ def call_java(method: Callable, *args: Any) -> Any:
         return method(*args)
     except Py4JJavaError as e:
         java_class = e.java_exception.getClass().getName()
-        message = e.java_exception.getMessage() or java_class
+        message = (e.java_exception.getMessage() or java_class) + _suppressed(e.java_exception)
         error = _classify(e.java_exception) or YARNError
         if error is YARNError:
             message = f"{java_class}: {message}"

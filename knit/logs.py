@@ -19,8 +19,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, TextIO
 
-from .exceptions import ApplicationFailed, KnitException, YARNError
+from .exceptions import ApplicationFailed, KnitException, SpecError, YARNError
 from .progress import Activity
+from .shared import DEBUG_LOG_FILES, DEFAULT_LOG_TAIL, TRUNCATED_LOG_NOTE
 from .states import AGGREGATION_SETTLED, APP_FINISHED, CONTAINER_LAUNCHED
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,8 @@ class LogParts:
     containers : callable
         Returns the AM's container list (dicts with ``id``, ``state``, ``node_http_address``).
     aggregated : callable
-        ``aggregated(app_id, container_id_or_None)`` -> JSON text, the client JVM's ``logs``.
+        ``aggregated(app_id, container_id_or_None, tail, include_debug)`` -> JSON text, the client JVM's
+        ``logs``.
     rest : knit.yarn_api.YARNAPI, optional
         The RM / NodeManager REST client. Without it, live logs cannot be read (only aggregated
         ones, once the application has ended).
@@ -51,7 +53,7 @@ class LogParts:
     app_id: str
     state: Callable[[], str]
     containers: Callable[[], list]
-    aggregated: Callable[[str, Any], str]
+    aggregated: Callable[[str, Any, int, bool], str]
     rest: Any = None
 
 
@@ -67,9 +69,13 @@ def parts_of(knit: Any) -> LogParts:
         app_id=app_id,
         state=lambda: knit.report()["state"],
         containers=knit.get_containers,
-        aggregated=lambda a, c: gateway.client().call("logs", a, c, conf_json),
+        aggregated=lambda a, c, tail, debug: gateway.client().call("logs", a, c, conf_json, tail, debug),
         rest=knit.yarn_api,
     )
+
+
+def _status_code(e: YARNError) -> int | None:
+    return getattr(e, "status_code", None)
 
 
 def _no_logs_there(e: YARNError) -> bool:
@@ -80,25 +86,43 @@ def _no_logs_there(e: YARNError) -> bool:
     "Unknown container ..."): ``NMWebServices`` wraps the webapp's ``NotFoundException`` into a
     ``WebApplicationException`` with status 503. Such a container's logs are empty, not an error.
     """
-    status = getattr(e, "status_code", None)
+    status = _status_code(e)
     remote = getattr(e, "remote_exception", None) or {}
-    return status == 404 or (status == 503 and "NotFoundException" in str(remote.get("message", "")))
+    said = f"{remote.get('message', '')} {e}"
+    return status == 404 or (status == 503 and "NotFoundException" in said)
 
 
-def container_logs_live(rest: Any, address: str, cid: str) -> dict[str, str]:
-    """Every log file of one container, read from its NodeManager at ``address`` (``host:port``)."""
+def _not_yet_running(e: YARNError) -> bool:
+    """The NodeManager's answer for a container it has accepted but not launched yet (localizing its files)."""
+    return _status_code(e) == 503 and "not yet running" in str(e)
+
+
+def with_note(text: str, length: int, shown: int) -> str:
+    """``text``, the last ``shown`` bytes of a log of ``length`` bytes, after a note if that is not all of it."""
+    return text if shown >= length else TRUNCATED_LOG_NOTE.format(omitted=length - shown, length=length) + text
+
+
+def container_logs_live(rest: Any, address: str, cid: str, tail: int = DEFAULT_LOG_TAIL,
+                        include_debug: bool = False) -> dict[str, str]:
+    """The log files of one container (the end of each), read from its NodeManager at ``address``
+    (``host:port``); the NodeManager's debug files only with ``include_debug``."""
+    out = {name: "" for name in DEFAULT_FILES}
     try:
         names = [f["fileName"] for f in rest.container_log_files(address, cid) if f.get("fileName")]
     except YARNError as e:
+        if _not_yet_running(e):
+            return out  # started, but still localizing: no log file exists yet
         if not _no_logs_there(e):
             raise
-        names = []  # the NM no longer tracks the container; its files may still be there
-    out = {name: "" for name in DEFAULT_FILES}
+        names = []  # the NM does not track the container; its files may still be there
     for name in dict.fromkeys(names or DEFAULT_FILES):
+        if name in DEBUG_LOG_FILES and not include_debug:
+            continue
         try:
-            out[name] = rest.container_log(address, cid, name)
+            end = rest.container_log_end(address, cid, name, tail)
+            out[name] = with_note(end.text, end.length, end.shown)
         except YARNError as e:
-            if not _no_logs_there(e):
+            if not (_no_logs_there(e) or _not_yet_running(e)):
                 raise
             log.debug("%s has no log file %s on %s", cid, name, address)
     return out
@@ -118,7 +142,8 @@ def live_targets(parts: LogParts) -> dict[str, str]:
     return targets
 
 
-def fetch_live(parts: LogParts, container_id: str | None = None) -> Logs:
+def fetch_live(parts: LogParts, container_id: str | None = None, tail: int = DEFAULT_LOG_TAIL,
+               include_debug: bool = False) -> Logs:
     """Logs of the running application's containers (and its AM), read from their NodeManagers."""
     if parts.rest is None:
         raise KnitException("reading live logs needs a YARNAPI (LogParts.rest)")
@@ -128,28 +153,31 @@ def fetch_live(parts: LogParts, container_id: str | None = None) -> Logs:
             raise KnitException(f"{container_id} is not a launched container of {parts.app_id} "
                                 f"(known: {sorted(targets)})")
         targets = {container_id: targets[container_id]}
-    return {cid: container_logs_live(parts.rest, node, cid) for cid, node in sorted(targets.items())}
+    return {cid: container_logs_live(parts.rest, node, cid, tail, include_debug)
+            for cid, node in sorted(targets.items())}
 
 
 def _aggregation_status(rest: Any, app_id: str) -> str | None:
     return rest.status(app_id).get("logAggregationStatus")
 
 
-def fetch_aggregated(parts: LogParts, container_id: str | None = None,
-                     timeout: float = 60.0) -> Logs:
+def fetch_aggregated(parts: LogParts, container_id: str | None = None, timeout: float = 60.0,
+                     tail: int = DEFAULT_LOG_TAIL, include_debug: bool = False) -> Logs:
     """Logs of a finished application from the aggregated logs, waiting (up to ``timeout`` s) for
     aggregation to finish (shown as an :class:`~knit.progress.Activity` once it lasts a second)."""
     with Activity(f"waiting for the aggregated logs of {parts.app_id}", delay=1.0) as activity:
-        return _poll_aggregated(parts, container_id, timeout, activity)
+        return _poll_aggregated(parts, container_id, timeout, activity,
+                                lambda a, c: parts.aggregated(a, c, tail, include_debug))
 
 
-def _poll_aggregated(parts: LogParts, container_id: str | None, timeout: float, activity: Activity) -> Logs:
+def _poll_aggregated(parts: LogParts, container_id: str | None, timeout: float, activity: Activity,
+                     read: Callable[[str, Any], str]) -> Logs:
     deadline = time.monotonic() + timeout
     delay = 0.2
     while True:
         status = _aggregation_status(parts.rest, parts.app_id) if parts.rest is not None else None
         settled = status is None or status in AGGREGATION_SETTLED
-        logs = _normalize(json.loads(parts.aggregated(parts.app_id, container_id) or "{}"))
+        logs = _normalize(json.loads(read(parts.app_id, container_id) or "{}"))
         if settled and (logs or status is not None):
             return logs
         activity.update(phase=f"log aggregation {status or 'not started'}")
@@ -168,7 +196,8 @@ def _normalize(logs: dict) -> Logs:
     return {cid: {**{n: "" for n in DEFAULT_FILES}, **files} for cid, files in logs.items()}
 
 
-def fetch_logs(knit_or_parts: Any, container_id: str | None = None, timeout: float = 60.0) -> Logs:
+def fetch_logs(knit_or_parts: Any, container_id: str | None = None, timeout: float = 60.0,
+               tail: int = DEFAULT_LOG_TAIL, include_debug: bool = False) -> Logs:
     """``{container_id: {"stdout": ..., "stderr": ..., <other log file>: ...}}`` for an application.
 
     Parameters
@@ -179,6 +208,11 @@ def fetch_logs(knit_or_parts: Any, container_id: str | None = None, timeout: flo
         Only this container.
     timeout : float
         For a finished application: how long to wait for log aggregation to finish.
+    tail : int
+        Bytes of each file, from its end (default 1 MiB: a container's 400 MB of stdout costs no more);
+        a file cut short starts with a note saying how much is left out.
+    include_debug : bool
+        Also the files the NodeManager adds for debugging (``launch_container.sh``, ``directory.info``).
 
     Returns
     -------
@@ -186,13 +220,15 @@ def fetch_logs(knit_or_parts: Any, container_id: str | None = None, timeout: flo
         Live from the NodeManagers while the application runs (every container the AM launched, on
         every node, plus the AM's own); from the aggregated logs once it has ended.
     """
+    if isinstance(tail, bool) or not isinstance(tail, int) or not 1 <= tail < 2 ** 31:
+        raise SpecError(f"tail must be a positive number of bytes (below 2 GiB); got {tail!r}")
     parts = knit_or_parts if isinstance(knit_or_parts, LogParts) else parts_of(knit_or_parts)
     if parts.state() not in APP_FINISHED:
         try:
-            return fetch_live(parts, container_id)
+            return fetch_live(parts, container_id, tail, include_debug)
         except ApplicationFailed:
             log.debug("%s ended while reading live logs; reading aggregated logs", parts.app_id)
-    return fetch_aggregated(parts, container_id, timeout)
+    return fetch_aggregated(parts, container_id, timeout, tail, include_debug)
 
 
 def format_logs(logs: Logs) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -44,11 +45,19 @@ class NodeManagerAPI(RESTClient):
 
     def container_log(self, node_http_address: str, container_id: str, file: str = "stdout") -> str:
         """The content of one log file of a container, read from its NodeManager (while it keeps it)."""
+        return self.container_log_end(node_http_address, container_id, file).text
+
+    def container_log_end(self, node_http_address: str, container_id: str, file: str = "stdout",
+                          tail: int | None = None) -> LogEnd:
+        """The end of one log file of a container: its last ``tail`` bytes (all of it when None), which the
+        NodeManager reads from the end of the file (``?size=-tail``), and the whole file's length."""
         check_container_id(container_id)
-        r = self._get_node(node_http_address, f"containerlogs/{container_id}/{quote(file)}", raw=True)
+        params = None if tail is None else {"size": -int(tail)}
+        r = self._get_node(node_http_address, f"containerlogs/{container_id}/{quote(file, safe='')}", raw=True,
+                           params=params)
         if not r.ok:
             self._decode("GET", r.url, r)
-        return _log_content(r.content).decode("utf-8", errors="replace")
+        return _log_end(r.content, tail)
 
 
 _CONTAINER_KEYS = {  # Knit's name: (the RM's name, the NodeManager's name)
@@ -82,14 +91,29 @@ def normalize_container(c: dict, node_http_address: str | None = None) -> dict:
     return out
 
 
-def _log_content(body: bytes) -> bytes:
-    """Strip the header Hadoop 3 NodeManagers wrap a log in (``Container: ... LogLength:N\\nLogContents:\\n``)."""
+@dataclass(frozen=True)
+class LogEnd:
+    """The end of a log file: ``text`` (its last ``shown`` bytes, decoded) and ``length``, the whole file's."""
+
+    text: str
+    length: int
+    shown: int
+
+
+def _log_end(body: bytes, tail: int | None) -> LogEnd:
+    """Strip the header Hadoop 3 NodeManagers wrap a log in (``Container: ... LogLength:N\\nLogContents:\\n``,
+    where N is the whole file's length even when only its last ``tail`` bytes follow)."""
     marker = b"\nLogContents:\n"
     if not body.startswith(b"Container: ") or marker not in body:
-        return body  # Hadoop 2 NodeManagers send the file as it is
+        content = body if tail is None else body[-tail:]  # Hadoop 2 NodeManagers send the file as it is
+        return LogEnd(content.decode("utf-8", errors="replace"), len(body), len(content))
     head, rest = body.split(marker, 1)
     m = re.search(rb"\nLogLength:(\d+)", head)
     if m:
-        return rest[:int(m.group(1))]
-    end = rest.rfind(b"End of LogType:")
-    return rest[:end] if end >= 0 else rest
+        length = int(m.group(1))
+        content = rest[:length if tail is None else min(length, tail)]
+    else:
+        end = rest.rfind(b"End of LogType:")
+        content = rest[:end] if end >= 0 else rest
+        length = len(content)
+    return LogEnd(content.decode("utf-8", errors="replace"), length, len(content))

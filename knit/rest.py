@@ -174,7 +174,8 @@ class RESTClient:
             logger.info("using ResourceManager %s", self.bases[i])
         self._active = i
 
-    def _get_node(self, node_http_address: str, path: str, raw: bool = False) -> Any:
+    def _get_node(self, node_http_address: str, path: str, raw: bool = False,
+                  params: Mapping[str, Any] | None = None) -> Any:
         url = f"{self.scheme}://{node_http_address}/ws/v1/node/{path}"
         last: Exception | None = None
         for round_ in range(self.retries + 1):
@@ -183,7 +184,7 @@ class RESTClient:
             try:
                 # a log is text/plain: the NodeManager fails a request that accepts only JSON (HTTP 503)
                 headers = {"Accept": "text/plain, */*"} if raw else None
-                r = self.session.get(url, params=self._params(None), timeout=self.timeout, headers=headers)
+                r = self.session.get(url, params=self._params(params), timeout=self.timeout, headers=headers)
             except requests.exceptions.ReadTimeout:
                 raise self._timeout("GET", url) from None
             except requests.exceptions.SSLError as e:

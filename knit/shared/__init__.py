@@ -7,7 +7,11 @@ name (Hadoop's ``YarnApplicationState``, ``FinalApplicationStatus``, ``LogAggreg
 
 - ``states.json``: the YARN states Knit compares against, and its own container states (:mod:`knit.states`).
 - ``java17-options.txt``: the JVM options Hadoop 3.4 needs on Java 9+ (:mod:`knit.hadoop_jvm`).
-- ``names.json``: ``deps_dir``, the name of the HDFS directory of shared uploads under the user's home.
+- ``names.json``: ``deps_dir``, the name of the HDFS directory of shared uploads under the user's home;
+  ``debug_log_files``, the files the NodeManager adds to a container's logs for debugging (the launch script,
+  the working directory's listing), which ``Knit.logs()`` leaves out unless asked; ``default_log_tail``, the
+  bytes of each log file it returns by default (the end); ``truncated_log_note``, the line that starts a log
+  of which only the end is shown.
 - ``schema.json``: the application spec (``spec/schema.json`` in the source tree; :mod:`knit.schema`,
   ``org.knit.spec.Schema``), with its examples in ``spec/examples`` run by both test suites.
 - ``cli.json``: the options of ``knit start`` and ``hadoop jar knit.jar`` (:mod:`knit.cli_start`,
@@ -38,3 +42,9 @@ def read_lines(name: str) -> list[str]:
 
 #: Shared, cached uploads live in ``<hdfs home>/<DEPS_DIR_NAME>`` unless the spec says otherwise.
 DEPS_DIR_NAME: str = read_json("names.json")["deps_dir"]
+#: Log files the NodeManager adds for debugging (yarn.nodemanager.log-container-debug-info.enabled).
+DEBUG_LOG_FILES: tuple[str, ...] = tuple(read_json("names.json")["debug_log_files"])
+#: Bytes of each log file ``Knit.logs()`` returns unless ``tail=`` says otherwise (the end of the file).
+DEFAULT_LOG_TAIL: int = read_json("names.json")["default_log_tail"]
+#: Starts a log of which only the end is shown: ``.format(omitted=..., length=...)``.
+TRUNCATED_LOG_NOTE: str = read_json("names.json")["truncated_log_note"]

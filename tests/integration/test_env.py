@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -127,7 +128,8 @@ def test_tgz_directory_and_hdfs_envs(venvs):
     with contextlib.ExitStack() as stack:
         stack.enter_context(app(ks["tgz"], PROBE, num_containers=2, env=str(venvs["tgz"])))
         stack.enter_context(app(ks["dir"], PROBE, num_containers=2, env=str(venvs["dir"])))
-        staged = ks["dir"].deps_dir + "/venvdir.zip"
+        (staged,) = [e["path"] for e in ks["dir"].list_envs() if re.fullmatch(r"[0-9a-f]{16}-venvdir\.zip",
+                                                                               e["name"])]
         assert staged.startswith("hdfs://")
         stack.enter_context(app(ks["hdfs"], PROBE, num_containers=2, env=staged))
         for kind, k in ks.items():
@@ -153,7 +155,9 @@ def test_unchanged_env_uploads_nothing(venvs, tmp_path):
     k = Knit()
 
     def staged():
-        return {e["name"]: e for e in k.list_envs()}.get("bigenv.zip")
+        copies = [e for e in k.list_envs() if re.fullmatch(r"[0-9a-f]{16}-bigenv\.zip", e["name"])]
+        assert len(copies) <= 1, copies  # content-addressed: one copy of one content
+        return copies[0] if copies else None
 
     run(PROBE, num_containers=1, env=str(env))
     first = staged()

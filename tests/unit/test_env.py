@@ -130,3 +130,17 @@ def test_missing_file_and_directory_and_corrupt_archive(tmp_path):
         kenv.prepare_files([bad])
     with pytest.raises(SpecError, match="list of paths"):
         kenv.prepare_files("creds.txt")
+
+
+@pytest.mark.parametrize("members", [{}, {"data/table.csv": b"a,b\n"}, {"dev/lib/x.py": b"", "dev/bin/tool": b""}])
+def test_an_env_with_no_python_is_refused_before_upload(tmp_path, members):
+    z = make_zip(tmp_path / "notpython.zip", members)
+    with pytest.raises(SpecError, match="has no bin/python"):
+        kenv.prepare_env(str(z))
+
+
+def test_a_stated_python_must_be_in_the_archive(tmp_path):
+    z = make_zip(tmp_path / "odd.zip", {"odd/bin/mypython": b"x", "odd/lib/a.py": b""})
+    assert kenv.prepare_env({"source": str(z), "python": "bin/mypython"})["python"] == "bin/mypython"
+    with pytest.raises(SpecError, match="has no bin/nothere"):
+        kenv.prepare_env({"source": str(z), "python": "bin/nothere"})

@@ -30,7 +30,7 @@ class OneAnswer:
     def container_log_files(self, address, cid):
         raise self.error
 
-    def container_log(self, address, cid, name):
+    def container_log_end(self, address, cid, name, tail):
         raise _error(404, "java.lang.Exception: Cannot find this log on the local disk.")
 
 

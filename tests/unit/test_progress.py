@@ -316,7 +316,7 @@ class _SlowAggregation:
     def status(self, app_id: str) -> dict:
         return {"logAggregationStatus": "SUCCEEDED" if time.monotonic() >= self.ready_at else "RUNNING"}
 
-    def aggregated(self, app_id: str, container_id) -> str:
+    def aggregated(self, app_id: str, container_id, tail: int, include_debug: bool) -> str:
         if time.monotonic() < self.ready_at:
             return "{}"
         return json.dumps({"container_1": {"stdout": "hi\n"}})

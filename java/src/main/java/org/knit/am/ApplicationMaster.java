@@ -88,7 +88,16 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
 
   ApplicationMaster(ApplicationSpec spec, YarnConfiguration conf, Credentials credentials) throws IOException {
     this(spec, conf, credentials, AMRMClient.<ContainerRequest>createAMRMClient(), attemptFromEnv(),
-        System.getenv(Knit.ENV_STAGING_DIR));
+        stagingDirFromEnv());
+  }
+
+  /** The application's staging dir, which the client names in the AM's environment (the launch script is there). */
+  private static String stagingDirFromEnv() {
+    String dir = System.getenv(Knit.ENV_STAGING_DIR);
+    if (dir == null) {
+      throw new IllegalStateException(Knit.ENV_STAGING_DIR + " is not set: this AM was not submitted by Knit");
+    }
+    return dir;
   }
 
   ApplicationMaster(ApplicationSpec spec, YarnConfiguration conf, Credentials credentials,
@@ -100,8 +109,8 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     this.tracker = new ContainerTracker(spec.maxRestarts, idBase, ContainerTracker.DEFAULT_KEEP_ENDED);
     this.rm = rm;
     this.allocator = new ContainerAllocator(rm, tracker, idBase);
-    this.launcher = new ContainerLauncher(spec, conf, tracker, credentials);
     this.stagingDir = stagingDir == null ? null : new Path(stagingDir);
+    this.launcher = new ContainerLauncher(spec, conf, tracker, credentials, this.stagingDir);
     this.state = stagingDir == null ? null : new AmState(conf, this.stagingDir, attempt);
   }
 

@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.DataOutputBuffer;
 import org.apache.hadoop.security.Credentials;
@@ -23,6 +26,7 @@ import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.api.records.URL;
 import org.apache.hadoop.yarn.client.api.async.NMClientAsync;
 import org.apache.hadoop.yarn.security.AMRMTokenIdentifier;
+import org.knit.common.ContainerFiles;
 import org.knit.common.Knit;
 import org.knit.spec.ApplicationSpec;
 import org.knit.spec.Localized;
@@ -34,8 +38,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every container gets the same launch context: the spec's files and environment as PRIVATE resources (the
  * NodeManager keeps them in the user's own cache, keyed by path and timestamp, so the next application of the same
- * user with the same environment starts without downloading and unpacking it again; never PUBLIC), the {@link LaunchScript} command, and as tokens only the HDFS delegation tokens the AM was given —
- * never the AM-RM token (which would let a container act as the ApplicationMaster) nor the AM's gateway secret.
+ * user with the same environment starts without downloading and unpacking it again; never PUBLIC), the
+ * {@link LaunchScript} (and the secret envvars' file) as APPLICATION resources, the command that runs it, and as
+ * tokens only the HDFS delegation tokens the AM was given — never the AM-RM token (which would let a container act
+ * as the ApplicationMaster) nor the AM's gateway secret. The launch context's environment holds only what Knit
+ * sets per container (sizes): the NodeManager rewrites environment values ({@code {{}} and the like), so the
+ * user's envvars are in the script.
  */
 final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
   private static final Logger LOG = LoggerFactory.getLogger(ContainerLauncher.class);
@@ -66,11 +74,14 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
   /** Environment and resources every container also gets (the AM's URL, the container token); set before start. */
   private final Map<String, String> sharedEnv = new HashMap<>();
 
-  ContainerLauncher(ApplicationSpec spec, Configuration conf, ContainerTracker tracker, Credentials amCredentials)
-      throws IOException {
+  ContainerLauncher(ApplicationSpec spec, Configuration conf, ContainerTracker tracker, Credentials amCredentials,
+      Path stagingDir) throws IOException {
     this.tracker = tracker;
     this.resources = localResources(spec);
-    this.command = LaunchScript.command(spec);
+    if (stagingDir != null) {  // null only in unit tests that launch nothing
+      this.resources.putAll(stagedResources(stagingDir.getFileSystem(conf), stagingDir));
+    }
+    this.command = LaunchScript.command();
     this.tokens = containerTokens(amCredentials);
     this.nm = NMClientAsync.createNMClientAsync(this);
     nm.init(conf);
@@ -137,17 +148,41 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
     nm.stopContainerAsync(c.getId(), c.getNodeId());
   }
 
+  /** The spec's files and env, each under the link name {@link ContainerFiles#yarnLinkName} gives it. */
   static Map<String, LocalResource> localResources(ApplicationSpec spec) {
     Map<String, LocalResource> local = new HashMap<>();
-    for (Localized f : spec.resources()) {
+    List<Localized> all = spec.resources();
+    for (int i = 0; i < all.size(); i++) {
+      Localized f = all.get(i);
       if (!f.isResolved()) {
         throw new IllegalStateException("resource '" + f.name + "' was not resolved by the client");
       }
       LocalResourceType type = f.type() == Localized.Type.ARCHIVE ? LocalResourceType.ARCHIVE : LocalResourceType.FILE;
-      local.put(f.name, LocalResource.newInstance(URL.fromPath(new Path(f.path)), type,
-          LocalResourceVisibility.PRIVATE, f.size, f.timestamp));
+      local.put(ContainerFiles.yarnLinkName(i, f.name), LocalResource.newInstance(
+          URL.fromPath(ContainerFiles.hadoopPath(f.path)), type, LocalResourceVisibility.PRIVATE, f.size,
+          f.timestamp));
     }
     return local;
+  }
+
+  /**
+   * The launch script and, when there are secret envvars, their file, from the staging dir. APPLICATION: the
+   * NodeManager keeps them in the application's own cache (files mode 0500, the user's) and deletes them with it.
+   */
+  static Map<String, LocalResource> stagedResources(FileSystem fs, Path stagingDir) throws IOException {
+    Map<String, LocalResource> local = new HashMap<>();
+    local.put(ContainerFiles.LAUNCH_SCRIPT, applicationFile(fs.getFileStatus(
+        new Path(stagingDir, Knit.LAUNCH_SCRIPT_FILE))));
+    Path secrets = new Path(stagingDir, Knit.SECRETS_FILE);
+    if (fs.exists(secrets)) {
+      local.put(ContainerFiles.SECRETS, applicationFile(fs.getFileStatus(secrets)));
+    }
+    return local;
+  }
+
+  private static LocalResource applicationFile(FileStatus st) {
+    return LocalResource.newInstance(URL.fromPath(st.getPath()), LocalResourceType.FILE,
+        LocalResourceVisibility.APPLICATION, st.getLen(), st.getModificationTime());
   }
 
   /** The AM's tokens minus the AM-RM token; secret keys (our gateway secret) are not copied. */

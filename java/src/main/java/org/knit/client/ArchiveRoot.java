@@ -38,12 +38,20 @@ final class ArchiveRoot {
     return rootOf(names(archive));
   }
 
-  /** {@code {root, python}} of an environment archive: what {@code knit start --env} puts in the spec. */
+  /**
+   * {@code {root, python}} of an environment archive: what {@code knit start --env} puts in the spec.
+   *
+   * @throws SpecException if it holds no Python (an empty zip, a data archive): refused before upload
+   */
   static String[] layout(File archive) {
     Set<String> names = names(archive);
     String root = rootOf(names);
     String python = pythonOf(names, root);
-    return new String[] {root, python.isEmpty() ? "bin/python" : python};
+    if (python.isEmpty()) {
+      throw new SpecException("env", "env " + archive + " has no bin/python (nor python3, python3.N) in "
+          + (root.isEmpty() ? "its top directory" : root) + ": it is not a Python environment");
+    }
+    return new String[] {root, python};
   }
 
   /** The best {@code bin/python*} under {@code root}, as knit/env.py picks it: python, python3, newest 3.x. */

@@ -4,8 +4,10 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -232,7 +234,8 @@ public final class Client {
       ClientEntryPoint knit = new ClientEntryPoint();
       // Ctrl-C or SIGTERM while we wait: an application that is not detached goes with us, as with knit start.
       Runtime.getRuntime().addShutdownHook(new Thread(knit::killAttached, "knit-cli-shutdown"));
-      JsonObject result = SpecJson.parse(knit.submit(spec.toJson())).getAsJsonObject();
+      JsonObject result = SpecJson.parse(knit.submit(spec.toJson(), Json.toJson(secretEnvvars())))
+          .getAsJsonObject();
       String appId = result.get("app_id").getAsString();
       if (flag("verbose")) {
         err.println("knit: submitted " + appId + " (uploaded " + result.get("uploaded") + ", reused "
@@ -243,6 +246,31 @@ public final class Client {
         return 0;
       }
       return new Follow(knit, appId, this).await();
+    }
+
+    /**
+     * {@code --secret-envvar KEY}: each KEY's value from this process's environment, else one line of stdin (read
+     * without echo on a console) — never from argv, as {@code knit start} reads them.
+     */
+    Map<String, String> secretEnvvars() throws IOException {
+      Map<String, String> out = new LinkedHashMap<>();
+      BufferedReader stdin = null;
+      for (String name : p.of(byClient("secret_envvars"))) {
+        String value = System.getenv(name);
+        if (value == null && System.console() != null) {
+          char[] typed = System.console().readPassword("%s: ", name);
+          value = typed == null ? null : new String(typed);
+        } else if (value == null) {
+          stdin = stdin != null ? stdin : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+          value = stdin.readLine();
+        }
+        if (value == null) {
+          throw new SpecException("secret_envvars", "--secret-envvar " + name + ": no value (set " + name
+              + " in the environment or give it as a line on stdin)");
+        }
+        out.put(name, value);
+      }
+      return out;
     }
 
     void print(String json, String text) {

@@ -1,6 +1,7 @@
 package org.knit.client;
 
 import org.knit.am.ApplicationMaster;
+import org.knit.common.ContainerFiles;
 import org.knit.common.Json;
 import org.knit.common.Knit;
 
@@ -77,9 +78,19 @@ public final class ClientEntryPoint {
 
   /** Validates, stages and submits; returns {@code {"app_id", "uploaded", "reused"}}. */
   public String submit(String specJson) throws IOException, YarnException {
+    return submit(specJson, null);
+  }
+
+  /**
+   * {@link #submit(String)} with secret envvars: {@code secretsJson} is a JSON object of names to values (or
+   * null), delivered to the containers apart from the spec (SecretEnvvars).
+   */
+  public String submit(String specJson, String secretsJson) throws IOException, YarnException {
     ApplicationSpec spec = ApplicationSpec.fromJson(specJson).validate();
+    Map<String, String> secrets = secretsJson == null ? Collections.<String, String>emptyMap()
+        : Json.stringMap(secretsJson);
     Cluster c = cluster(spec.conf);
-    Submitter.Result result = new Submitter(c.conf, c.yarn).submit(spec);
+    Submitter.Result result = new Submitter(c.conf, c.yarn).submit(spec, secrets);
     clusterOfApp.put(result.app_id, c);
     if (!spec.detached) {
       attached.add(result.app_id);
@@ -127,7 +138,7 @@ public final class ClientEntryPoint {
   }
 
   private static void removeStagingDir(Cluster c, String appId) throws IOException {
-    Submitter.removeStagingDir(c.conf, appId);
+    StagingDir.remove(c.conf, appId);
   }
 
   // -- the AM's gateway --------------------------------------------------------------------------------------
@@ -150,7 +161,7 @@ public final class ClientEntryPoint {
           + (AppReports.isFinished(r) ? "; it has ended" : "; its ApplicationMaster has not registered yet"));
     }
     FileSystem fs = FileSystem.get(c.conf);
-    Path secretFile = new Path(Submitter.stagingDir(fs, appId), Knit.SECRET_FILE);
+    Path secretFile = new Path(StagingDir.of(fs, appId), Knit.SECRET_FILE);
     String secret;
     try (FSDataInputStream in = fs.open(secretFile)) {
       byte[] buf = new byte[(int) fs.getFileStatus(secretFile).getLen()];
@@ -170,23 +181,36 @@ public final class ClientEntryPoint {
   // -- logs / listDir ----------------------------------------------------------------------------------------
 
   /**
-   * {@code {container_id: {"stdout": ..., "stderr": ..., <other file>: ...}}} from the aggregated logs of a
-   * finished application; waits (up to a minute) for the NodeManagers to finish aggregating.
+   * {@code {container_id: {file: text}}} from the aggregated logs of a finished application: the last {@code tail}
+   * bytes of each file, after a note when that is not all of it; without the NodeManager's debug files
+   * ({@link Knit#DEBUG_LOG_FILES}) unless {@code includeDebug}. Waits (up to a minute) for the NodeManagers to
+   * finish aggregating.
    *
    * @throws IllegalStateException if the application is still running or log aggregation is disabled
    */
-  public String logs(String appId, String containerIdOrNull) throws IOException, YarnException,
-      InterruptedException {
-    return logs(appId, containerIdOrNull, null);
-  }
-
-  public String logs(String appId, String containerIdOrNull, String confJson) throws IOException,
-      YarnException, InterruptedException {
+  public String logs(String appId, String containerIdOrNull, String confJson, int tail, boolean includeDebug)
+      throws IOException, YarnException, InterruptedException {
+    if (tail < 1) {
+      throw new IllegalArgumentException("tail must be a positive number of bytes, got " + tail);
+    }
     Cluster c = clusterFor(appId, confJson);
     ApplicationId id = ApplicationId.fromString(appId);
+    ApplicationReport r = awaitAggregation(c, id);
+    String container = containerIdOrNull == null || containerIdOrNull.isEmpty() ? null : containerIdOrNull;
+    Set<String> skip = includeDebug ? Collections.<String>emptySet() : Knit.DEBUG_LOG_FILES;
+    try {
+      return Json.toJson(AggregatedLogs.texts(AggregatedLogs.read(c.conf, id, r.getUser(), container, tail, skip)));
+    } catch (IOException e) {
+      throw new IllegalStateException("no aggregated logs found for " + appId + " (log aggregation "
+          + r.getLogAggregationStatus() + "): " + e.getMessage().trim(), e);
+    }
+  }
+
+  private static ApplicationReport awaitAggregation(Cluster c, ApplicationId id) throws IOException, YarnException,
+      InterruptedException {
     ApplicationReport r = c.yarn.getApplicationReport(id);
     if (!AppReports.isFinished(r)) {
-      throw new IllegalStateException("application " + appId + " is " + r.getYarnApplicationState()
+      throw new IllegalStateException("application " + id + " is " + r.getYarnApplicationState()
           + "; aggregated logs exist once it has finished (read live logs from the NodeManagers)");
     }
     long start = System.currentTimeMillis();
@@ -203,13 +227,21 @@ public final class ClientEntryPoint {
     if (r.getLogAggregationStatus() == LogAggregationStatus.DISABLED) {
       throw new IllegalStateException("log aggregation is disabled on this cluster (yarn.log-aggregation-enable)");
     }
-    String container = containerIdOrNull == null || containerIdOrNull.isEmpty() ? null : containerIdOrNull;
-    try {
-      return Json.toJson(AggregatedLogs.read(c.conf, id, r.getUser(), container));
-    } catch (IOException e) {
-      throw new IllegalStateException("no aggregated logs found for " + appId + " (log aggregation "
-          + r.getLogAggregationStatus() + "): " + e.getMessage().trim(), e);
+    return r;
+  }
+
+  /**
+   * Removes the copies in {@code depsDir} that no live application of this user references and that were not
+   * uploaded or reused for {@code olderThanMs} (DepsPrune); returns {@code {"removed": [names], "kept": [names]}}.
+   */
+  public String pruneDeps(String depsDir, long olderThanMs, String confJson) throws IOException, YarnException {
+    if (olderThanMs < 0) {
+      throw new IllegalArgumentException("older_than must be 0 or more, got " + olderThanMs + " ms");
     }
+    Cluster c = cluster(Json.stringMap(confJson));
+    Path dir = ContainerFiles.isUri(depsDir) ? ContainerFiles.hadoopPath(depsDir) : new Path(null, null, depsDir);
+    FileSystem fs = dir.getFileSystem(c.conf);
+    return Json.toJson(new DepsPrune(fs, c.yarn).prune(fs.makeQualified(dir), olderThanMs));
   }
 
   /** The files in {@code path} as {@code [{name, path, size, modification_time, sha256}]}; [] if it is absent. */
@@ -236,7 +268,7 @@ public final class ClientEntryPoint {
       m.put("path", st.getPath().toString());
       m.put("size", st.getLen());
       m.put("modification_time", st.getModificationTime());
-      m.put("sha256", Stager.readSha256(fs, st.getPath()));
+      m.put("sha256", DepsFiles.readSha256(fs, st.getPath()));
       out.add(m);
     }
     return Json.toJson(out);

@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
 import org.knit.common.Json;
+import org.knit.common.SharedFiles;
 import org.knit.spec.SpecJson;
 
 /**
@@ -17,6 +18,8 @@ import org.knit.spec.SpecJson;
  */
 final class Follow {
   private static final long POLL_MS = 500;
+  /** Bytes of each log file {@code --logs} prints (the end of it), as {@code knit start --logs}. */
+  private static final int LOG_TAIL = SharedFiles.json("names.json").get("default_log_tail").getAsInt();
 
   private final ClientEntryPoint knit;
   private final String appId;
@@ -55,7 +58,7 @@ final class Follow {
       out.append('\n').append(diagnostics);
     }
     if (run.flag("logs")) {
-      JsonObject logs = SpecJson.parse(knit.logs(appId, null)).getAsJsonObject();
+      JsonObject logs = SpecJson.parse(knit.logs(appId, null, null, LOG_TAIL, false)).getAsJsonObject();
       data.put("logs", logs);
       out.append('\n').append(logsText(logs));
     }

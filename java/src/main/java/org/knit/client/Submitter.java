@@ -1,12 +1,13 @@
 package org.knit.client;
 
 import org.knit.am.ApplicationMaster;
+import org.knit.am.LaunchScript;
+import org.knit.common.ContainerFiles;
 import org.knit.common.JvmOptions;
 import org.knit.common.Knit;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.ConnectException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -74,7 +75,14 @@ final class Submitter {
   }
 
   Result submit(ApplicationSpec spec) throws IOException, YarnException {
+    return submit(spec, Collections.<String, String>emptyMap());
+  }
+
+  /** Submits {@code spec} with {@code secretEnvvars} (name to value; see {@link SecretEnvvars}). */
+  Result submit(ApplicationSpec spec, Map<String, String> secretEnvvars) throws IOException, YarnException {
     spec.validate();
+    SecretEnvvars.check(secretEnvvars, spec);
+    byte[] launchScript = LaunchScript.bytes(spec, !secretEnvvars.isEmpty());
     File jar = KnitJar.jarFile();
     if (jar == null) {
       throw new IllegalStateException("org.knit classes are not running from knit.jar, so there is no JAR to "
@@ -84,28 +92,22 @@ final class Submitter {
     Path depsDir = depsDir(fs, spec);
     Stager stager = new Stager(conf, depsDir, spec.staging.replication, spec.staging.uploadAlways);
     List<Localized> resources = spec.resources();
-    stager.check(resources);
+    stager.check(resources, jar);
+    StagingDir.checkRoot(fs);
 
     YarnClientApplication app = newApplication();
     checkCapacity(spec, app.getNewApplicationResponse());
     checkQueue(spec.queue);
     ApplicationId appId = app.getNewApplicationResponse().getApplicationId();
 
-    Path stagingDir = stagingDir(fs, appId.toString());
-    boolean submitted = false;
+    Path stagingDir = StagingDir.of(fs, appId.toString());
     try {
-      Stager.mkdirsPrivate(fs, new Path(fs.getHomeDirectory(), Knit.STAGING_ROOT));
-      Stager.mkdirsPrivate(fs, stagingDir);
       stager.stage(resources);
-      // Named by version and content: uploaded once per version, and a rebuilt JAR of the same version never
-      // replaces one that a running application's AM may still be localizing.
-      String jarName = "knit-" + KnitJar.version() + "-" + Sha256.of(jar).substring(0, 12) + ".jar";
-      FileStatus jarStatus = stager.upload(jar, jarName);
+      // Content-addressed like every upload: a rebuilt JAR never replaces one a running AM may still localize.
+      FileStatus jarStatus = stager.upload(jar, "knit-" + KnitJar.version() + ".jar");
       spec.staging.depsDir = depsDir.toString();
-      Path specPath = writePrivate(fs, new Path(stagingDir, Knit.SPEC_FILE), spec.toJson());
       String secret = newSecret();
-      writePrivate(fs, new Path(stagingDir, Knit.SECRET_FILE), secret);
-
+      Path specPath = StagingDir.write(fs, stagingDir, spec, launchScript, secretEnvvars, secret, jarStatus);
       ApplicationSubmissionContext ctx = app.getApplicationSubmissionContext();
       ctx.setApplicationName(spec.name);
       ctx.setQueue(spec.queue);
@@ -117,34 +119,36 @@ final class Submitter {
       ctx.setResource(Resource.newInstance(spec.master.memory, spec.master.vcores));
       ctx.setAMContainerSpec(amContext(fs, spec, jarStatus, fs.getFileStatus(specPath), stagingDir, secret));
       yarn.submitApplication(ctx);
-      submitted = true;
       return new Result(appId.toString(), new ArrayList<>(stager.uploaded()), new ArrayList<>(stager.reused()));
-    } finally {
-      if (!submitted) {
-        fs.delete(stagingDir, true);
-        stager.removeUploads();
-      }
+    } catch (Throwable t) {
+      removeStaged(fs, stagingDir, stager, t);
+      throw t;
+    }
+  }
+
+  /**
+   * After a failed submission, removes what it staged; a failure to do so is attached to the error that ended the
+   * submission (as suppressed), which is the one the caller sees.
+   */
+  static void removeStaged(FileSystem fs, Path stagingDir, Stager stager, Throwable cause) {
+    try {
+      fs.delete(stagingDir, true);
+    } catch (IOException | RuntimeException e) {
+      cause.addSuppressed(e);
+    }
+    try {
+      stager.removeUploads();
+    } catch (IOException | RuntimeException e) {
+      cause.addSuppressed(e);
     }
   }
 
   /** The spec's deps dir, qualified; {@code <home>/.knitDeps} when it names none. */
   static Path depsDir(FileSystem fs, ApplicationSpec spec) {
-    Path dir = spec.staging.depsDir == null ? new Path(fs.getHomeDirectory(), Knit.DEPS_DIR)
-        : new Path(spec.staging.depsDir);
-    return fs.makeQualified(dir);
-  }
-
-  static Path stagingDir(FileSystem fs, String appId) {
-    return new Path(new Path(fs.getHomeDirectory(), Knit.STAGING_ROOT), appId);
-  }
-
-  /** Removes an application's staging dir, if there is one (its AM could not: killed, crashed). */
-  static void removeStagingDir(YarnConfiguration conf, String appId) throws IOException {
-    FileSystem fs = FileSystem.get(conf);
-    Path dir = stagingDir(fs, appId);
-    if (fs.exists(dir)) {
-      fs.delete(dir, true);
-    }
+    String dir = spec.staging.depsDir;
+    Path p = dir == null ? new Path(fs.getHomeDirectory(), Knit.DEPS_DIR)
+        : ContainerFiles.isUri(dir) ? ContainerFiles.hadoopPath(dir) : new Path(null, null, dir);
+    return fs.makeQualified(p);
   }
 
   private YarnClientApplication newApplication() throws IOException, YarnException {
@@ -272,13 +276,6 @@ final class Submitter {
   static LocalResource resource(FileStatus st, LocalResourceType type, LocalResourceVisibility visibility) {
     return LocalResource.newInstance(URL.fromPath(st.getPath()), type, visibility, st.getLen(),
         st.getModificationTime());
-  }
-
-  private static Path writePrivate(FileSystem fs, Path path, String text) throws IOException {
-    try (OutputStream out = FileSystem.create(fs, path, Stager.PRIVATE_FILE)) {
-      out.write(text.getBytes(StandardCharsets.UTF_8));
-    }
-    return path;
   }
 
   private static String newSecret() {

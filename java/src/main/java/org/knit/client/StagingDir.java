@@ -1,0 +1,78 @@
+package org.knit.client;
+
+import org.knit.am.LaunchScript;
+import org.knit.common.Knit;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.knit.spec.ApplicationSpec;
+
+/**
+ * An application's staging dir, {@code <home>/.knit/<app_id>} (0700, its files 0600): the resolved spec, the AM
+ * gateway secret, the workers' launch script, the secret envvars (when there are any) and the path of the knit
+ * JAR its AM localizes. The AM removes it when the application ends; whoever sees an ended application whose AM
+ * could not (killed, crashed) removes it too.
+ */
+final class StagingDir {
+  private StagingDir() {}
+
+  static Path root(FileSystem fs) {
+    return new Path(fs.getHomeDirectory(), Knit.STAGING_ROOT);
+  }
+
+  static Path of(FileSystem fs, String appId) {
+    return new Path(root(fs), appId);
+  }
+
+  /**
+   * Checks, before anything is uploaded, that the staging root is the user's: secrets are written under it, and
+   * anyone who could write it could plant an application's dir before it exists.
+   */
+  static void checkRoot(FileSystem fs) throws IOException {
+    FileStatus st = DepsFiles.statOrNull(fs, root(fs));
+    if (st != null) {
+      Trust.requireOwn(st, Trust.user(), "the staging dir", "`hdfs dfs -chmod 700` it if it is yours");
+    }
+  }
+
+  /** Creates the application's dir (and the root, 0700) and writes what the AM and the workers read from it. */
+  static Path write(FileSystem fs, Path dir, ApplicationSpec spec, byte[] launchScript,
+      Map<String, String> secretEnvvars, String gatewaySecret, FileStatus jar) throws IOException {
+    Stager.mkdirsPrivate(fs, dir.getParent());
+    Stager.mkdirsPrivate(fs, dir);
+    Path specPath = writePrivate(fs, new Path(dir, Knit.SPEC_FILE), utf8(spec.toJson()));
+    writePrivate(fs, new Path(dir, Knit.SECRET_FILE), utf8(gatewaySecret));
+    writePrivate(fs, new Path(dir, Knit.LAUNCH_SCRIPT_FILE), launchScript);
+    if (!secretEnvvars.isEmpty()) {
+      writePrivate(fs, new Path(dir, Knit.SECRETS_FILE), LaunchScript.secretsFile(secretEnvvars));
+    }
+    writePrivate(fs, new Path(dir, Knit.JAR_PATH_FILE), utf8(jar.getPath().toString()));
+    return specPath;
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static Path writePrivate(FileSystem fs, Path path, byte[] content) throws IOException {
+    try (OutputStream out = FileSystem.create(fs, path, Stager.PRIVATE_FILE)) {
+      out.write(content);
+    }
+    return path;
+  }
+
+  /** Removes an application's staging dir, if there is one (its AM could not: killed, crashed). */
+  static void remove(Configuration conf, String appId) throws IOException {
+    FileSystem fs = FileSystem.get(conf);
+    Path dir = of(fs, appId);
+    if (fs.exists(dir)) {
+      fs.delete(dir, true);
+    }
+  }
+}
