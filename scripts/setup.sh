@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Installs what Knit needs on a fresh machine, idempotently: a JDK and Maven (Debian's, if missing), a
+# Installs what Knit needs on a fresh machine, idempotently: a JDK and Maven (Debian's, if missing), MIT
+# Kerberos clients for the secure local cluster (kinit/klist, and the headers python-gssapi builds against), a
 # virtualenv in .venv with Knit and its test/dask extras (which builds knit.jar with Maven), and Hadoop's jars
 # for the local cluster (resolved once by Maven into ~/.cache/knit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v javac >/dev/null || ! command -v mvn >/dev/null; then
-  echo "setup: installing a JDK and Maven from Debian" >&2
+DEBS=()
+if ! command -v javac >/dev/null || ! command -v mvn >/dev/null; then DEBS+=(openjdk-17-jdk-headless maven); fi
+if ! command -v kinit >/dev/null; then DEBS+=(krb5-user); fi
+if ! command -v curl >/dev/null; then DEBS+=(curl); fi  # SPNEGO checks in the secure cluster's tests
+if ! dpkg -s libkrb5-dev >/dev/null 2>&1; then DEBS+=(libkrb5-dev); fi
+if [ ${#DEBS[@]} -gt 0 ]; then
+  echo "setup: installing from Debian: ${DEBS[*]}" >&2
   apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jdk-headless maven
+  # noninteractive: krb5-user's debconf would otherwise ask for a default realm
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${DEBS[@]}"
 fi
 
 PY=${PYTHON:-python3}
