@@ -4,7 +4,7 @@ import logging
 from .core import Knit
 from .env import CondaCreator
 from .exceptions import (ApplicationFailed, ApplicationNotFound, ClusterError, ConfigError,
-                         GatewayError, KnitException, SpecError, YARNError)
+                         GatewayError, KerberosError, KnitException, PermissionDenied, SpecError, YARNError)
 
 try:
     from ._version import __version__  # written by setup.py from pom.xml's <version> at build time
@@ -14,7 +14,8 @@ except ImportError:  # a source checkout that was never built (`pip install .` o
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = ["ApplicationFailed", "ApplicationNotFound", "ClusterError", "CondaCreator", "ConfigError", "GatewayError",
-           "Knit", "KnitException", "SpecError", "YARNAPI", "YARNError", "__version__"]
+           "KerberosError", "Knit", "KnitException", "PermissionDenied", "SpecError", "YARNAPI", "YARNError",
+           "__version__"]
 
 
 def __getattr__(name):

@@ -17,10 +17,10 @@ import time
 import weakref
 from typing import Any, Iterable, Mapping
 
-from . import checks, env as envs, envbuild, gateway, logs as logs_, progress
+from . import checks, env as envs, envbuild, gateway, kerberos, logs as logs_, progress
 from .archives import archive_suffix
 from .conf import HadoopConf
-from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
+from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, PermissionDenied, SpecError
 from .shared import DEPS_DIR_NAME
 from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int
 from .states import APP_FINISHED, AppState
@@ -57,6 +57,9 @@ class Knit:
     pars : dict, optional
         Hadoop configuration entries (``{"yarn.resourcemanager.address": "host:8032"}``) overriding the
         configuration files.
+    principal, keytab : str, optional
+        Kerberos: log in from ``keytab`` instead of the ticket cache (``kinit``); the ApplicationMaster gets a
+        private copy to renew the delegation tokens, so applications outlive their maximum lifetime.
     **kwargs
         Further configuration for :mod:`knit.conf`.
 
@@ -73,7 +76,8 @@ class Knit:
     def __init__(self, autodetect: bool = True, upload_always: bool = False, hdfs_home: str | None = None,
                  replication_factor: int = 3, rm: str | None = None, rm_port: int | None = None,
                  nn: str | None = None, nn_port: int | None = None, user: str | None = None,
-                 lang: str = "C.UTF-8", pars: Mapping[str, Any] | None = None, **kwargs: Any):
+                 lang: str = "C.UTF-8", pars: Mapping[str, Any] | None = None, principal: str | None = None,
+                 keytab: str | None = None, **kwargs: Any):
         check_int(replication_factor, "staging.replication")
         if not isinstance(upload_always, bool):
             raise SpecError(f"upload_always must be True or False; got {upload_always!r}")
@@ -84,8 +88,10 @@ class Knit:
         self.lang = lang
         if pars is not None and not isinstance(pars, Mapping):
             raise ConfigError(f"pars must be a dict of Hadoop configuration entries; got {pars!r}")
-        self.conf = HadoopConf(pars=pars, rm=rm, rm_port=rm_port, nn=nn, nn_port=nn_port, user=user,
+        self.identity = kerberos.identity(principal, keytab)
+        self.conf = HadoopConf(pars={**(pars or {}), **self.identity.conf_entries()} or None, rm=rm, rm_port=rm_port, nn=nn, nn_port=nn_port, user=user,
                                hdfs_home=hdfs_home, autodetect=autodetect, **kwargs)
+        kerberos.adopt_user(self.conf, self.identity)
         self.user: str = self.conf.user
         self.hdfs_home: str = self._qualify(self.conf.home_dir)
         self._conf_json = json.dumps(self.conf.overrides())
@@ -119,7 +125,8 @@ class Knit:
               files: Iterable[str] | None = None, env: str | None = None,
               envvars: Mapping[str, str] | None = None, app_name: str = "knit", queue: str = "default",
               checks: bool = True, max_restarts: int = 0, detached: bool = False,
-              tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0) -> str:
+              tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0,
+              file_systems: Iterable[str] | None = None, acls: Mapping[str, str] | None = None) -> str:
         """Run ``cmd`` in ``num_containers`` YARN containers; return the application id.
 
         Parameters
@@ -156,6 +163,11 @@ class Knit:
             With ``keep_alive``: end the application (FAILED, "abandoned") after this many seconds with no
             container alive and no call from a client, so one whose client died without killing it does not
             linger; 0 (default) means never. A client that polls (e.g. :meth:`get_containers`) keeps it.
+        file_systems : list of str, optional
+            Other file systems the application reaches (``hdfs://ns2``); Kerberos: it gets delegation tokens.
+        acls : dict, optional
+            ``{"VIEW_APP": "users groups", "MODIFY_APP": ...}`` (YARN's ACL form, ``"*"`` everyone): who else may
+            see it and read its logs, kill it. Default: the owner and the cluster's admins only.
 
         Returns
         -------
@@ -175,7 +187,9 @@ class Knit:
             envvars=dict(envvars) if isinstance(envvars, Mapping) else ({} if envvars is None else envvars),
             staging=Staging(deps_dir=self.deps_dir, replication=self.replication_factor,
                             upload_always=self.upload_always),
-            detached=detached, keep_alive=keep_alive, idle_timeout=idle_timeout, conf=self.conf.overrides())
+            detached=detached, keep_alive=keep_alive, idle_timeout=idle_timeout, conf=self.conf.overrides(),
+            file_systems=list(file_systems) if isinstance(file_systems, (list, tuple)) else (file_systems or []),
+            acls=dict(acls) if isinstance(acls, Mapping) else (acls or {}))
         spec.validate()  # cheap checks first, before any file is zipped or inspected
         spec.files = self._prepare_files(files)
         spec.env = self._prepare_env(env)
@@ -204,6 +218,8 @@ class Knit:
         files and env are used as they are."""
         self._require_idle()
         spec = self.prepare(spec)
+        if self.conf.kerberos:  # no ticket nor keytab: say so now, not as the pre-flight's HTTP 401
+            self.check_credentials()
         if checks:
             self._pre_flight_checks(spec)
         client = gateway.client()
@@ -214,6 +230,11 @@ class Knit:
         logger.info("submitted %s (uploaded %s, reused %s)", self.app_id, result.get("uploaded"),
                     result.get("reused"))
         return self.app_id
+
+    def check_credentials(self) -> dict:
+        """Who the client JVM acts as here, ``{user, principal, keytab, kerberos}``; a :class:`KerberosError` on a
+        Kerberos cluster with neither a ticket (``kinit``) nor a keytab that logs in."""
+        return json.loads(gateway.client().call("identity", self._conf_json))
 
     @staticmethod
     def _prepare_files(files: Iterable[str] | None) -> list[FileSpec]:
@@ -251,6 +272,7 @@ class Knit:
         k = cls(**kwargs)
         k.app_id, k.detached = app_id, True
         k.status()  # raises ApplicationNotFound for an unknown id
+        gateway.client().call("checkView", app_id, k._conf_json)  # PermissionDenied without VIEW_APP
         return k
 
     def _require_app(self, what: str) -> str:
@@ -278,6 +300,8 @@ class Knit:
                                         f"{state.get('final_status')}): {state.get('diagnostics', '')}")
             try:
                 text = client.call("masterAddress", app_id, self._conf_json)
+            except PermissionDenied:  # another user's application: waiting changes nothing
+                raise
             except KnitException as e:  # the AM has not published its address yet
                 text, last_error = None, e
             info = json.loads(text) if text else None

@@ -74,3 +74,13 @@ class ResourceLimitError(PreflightError, SpecError):
 
 class InsufficientResources(PreflightError):
     """The cluster has not enough free memory or vcores for the AM plus the containers right now."""
+
+
+class KerberosError(ConfigError):
+    """No usable Kerberos credential: no ticket and no keytab, a keytab that cannot log in, or delegation tokens
+    past their lifetime. The message says what to do (``kinit``, ``principal=``/``keytab=``)."""
+
+
+class PermissionDenied(YARNError, PermissionError):
+    """The cluster refused this user: an application's ACL (VIEW_APP, MODIFY_APP) or an HDFS permission. The
+    message names the user and what was refused."""

@@ -95,6 +95,9 @@ class LocalCluster:
         Kill containers that use more physical memory than granted (exit status -104).
     secure : bool
         Kerberos everywhere, with a KDC in the cluster JVM (see :attr:`kerberos`).
+    server_conf : dict, optional
+        Daemon settings applied over every other, e.g. short delegation-token lifetimes
+        (``{"dfs.namenode.delegation.token.max-lifetime": "90000"}``); not written to the clients' conf.
 
     Examples
     --------
@@ -105,8 +108,11 @@ class LocalCluster:
     def __init__(self, nodes: int = 2, dir: str | os.PathLike | None = None, nm_memory: int = 4096,
                  nm_vcores: int = 8, start_timeout: float = 180.0, *, rms: int = 1,
                  queues: dict[str, int] | None = None, preemption: bool = False, memory_checks: bool = False,
-                 secure: bool = False) -> None:
+                 secure: bool = False, server_conf: dict[str, str] | None = None) -> None:
         _check_options(nodes, nm_memory, nm_vcores, rms, queues, preemption)
+        if server_conf is not None and not (isinstance(server_conf, dict) and all(
+                isinstance(k, str) and k and "=" not in k and isinstance(v, str) for k, v in server_conf.items())):
+            raise ClusterError(f"server_conf must be a dict of Hadoop property names to strings, got {server_conf!r}")
         self.nodes = nodes
         self.nm_memory = nm_memory
         self.nm_vcores = nm_vcores
@@ -116,6 +122,7 @@ class LocalCluster:
         self.preemption = bool(preemption)
         self.memory_checks = bool(memory_checks)
         self.secure = bool(secure)
+        self.server_conf = dict(server_conf or {})
         self._owns_dir = dir is None
         self.dir = Path(dir).resolve() if dir is not None else None
         self.info: dict[str, Any] = {}
@@ -299,6 +306,8 @@ class LocalCluster:
                          ("--secure", self.secure), ("--watch-stdin", not detached)):
             if on:
                 cmd.append(flag)
+        for key, value in self.server_conf.items():
+            cmd += ["--conf", f"{key}={value}"]
         return cmd
 
     def start(self, detached: bool = False) -> "LocalCluster":

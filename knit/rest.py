@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 
 import requests
 
+from . import kerberos as krb
 from .conf import HadoopConf
-from .exceptions import ApplicationNotFound, ConfigError, YARNError
+from .exceptions import ApplicationNotFound, ConfigError, PermissionDenied, YARNError
 from .hadoop_xml import login_user
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,8 @@ class RESTClient:
     def __init__(self, rm: str | None = None, rm_port: int | str | None = None, scheme: str | None = None,
                  gateway_path: str = "", kerberos: bool | None = None, username: str | None = None,
                  password: str | None = None, verify: bool | str = True, conf: HadoopConf | None = None,
-                 timeout: float = 30.0, retries: int = 2) -> None:
+                 timeout: float = 30.0, retries: int = 2, principal: str | None = None,
+                 keytab: str | os.PathLike | None = None) -> None:
         if scheme not in (None, "http", "https"):
             raise ConfigError(f"scheme={scheme!r}: expected 'http' or 'https'")
         if rm is None and conf is None:
@@ -59,8 +61,12 @@ class RESTClient:
         self.session = requests.Session()
         self.session.verify = verify
         self.session.headers.update({"Accept": "application/json"})
+        self.identity = krb.identity(principal, keytab) if (principal or keytab) else (
+            krb.from_conf(conf) if conf is not None else krb.Identity())
+        if self.identity.principal and not username:
+            self.user = krb.short_name(self.identity.principal)
         if self.kerberos:
-            self.session.auth = _spnego_auth()
+            self.session.auth = krb.spnego_auth(self.identity)
         elif password is not None:
             if not username:
                 raise ConfigError("password= needs username=")
@@ -118,8 +124,7 @@ class RESTClient:
             for i in order:
                 url = f"{self.bases[i]}{self.gateway_path or '/ws'}/v1/{path}"
                 try:
-                    r = self.session.request(method, url, params=self._params(params), json=json,
-                                             timeout=self.timeout)
+                    r = self._send(method, url, params=self._params(params), json=json)
                 except requests.exceptions.ReadTimeout:  # it may have acted on the request: never retried
                     raise self._timeout(method, url) from None
                 except requests.exceptions.SSLError as e:
@@ -135,6 +140,17 @@ class RESTClient:
                 return self._decode(method, url, r)
         raise yarn_error(f"no ResourceManager answered {method} /{path}: " + "; ".join(dict.fromkeys(problems))
                      + f" (addresses from {self.bases_source})")
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """One HTTP request; a SPNEGO exchange that fails (no ticket, a bad keytab) is a KerberosError."""
+        try:
+            return self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.exceptions.RequestException:
+            raise
+        except Exception as e:  # requests-gssapi's errors are not RequestExceptions
+            if self.kerberos and type(e).__module__.startswith(("requests_gssapi", "gssapi", "spnego")):
+                raise krb.spnego_failure(url, e, self.identity) from None
+            raise
 
     def _timeout(self, method: str, url: str) -> YARNError:
         return yarn_error(f"{method} {url}: no answer within {self.timeout:g} s (timeout=)")
@@ -159,7 +175,7 @@ class RESTClient:
             try:
                 # a log is text/plain: the NodeManager fails a request that accepts only JSON (HTTP 503)
                 headers = {"Accept": "text/plain, */*"} if raw else None
-                r = self.session.get(url, params=self._params(None), timeout=self.timeout, headers=headers)
+                r = self._send("GET", url, params=self._params(None), headers=headers)
             except requests.exceptions.ReadTimeout:
                 raise self._timeout("GET", url) from None
             except requests.exceptions.SSLError as e:
@@ -187,14 +203,17 @@ class RESTClient:
             cls = YARNError
             if r.status_code == 404 and "/apps/" in url:
                 cls = ApplicationNotFound
+            elif r.status_code == 403 or "AccessControlException" in str(remote.get("exception")):
+                cls = PermissionDenied
             return_msg = f"{remote.get('exception', 'error')}: {remote.get('message', '')}"
             raise yarn_error(f"{method} {url} -> HTTP {r.status_code} {return_msg}", r, remote, cls)
         if isinstance(data, dict) and data.get("message"):  # the web server's own JSON error (Jetty)
-            raise yarn_error(f"{method} {url} -> HTTP {r.status_code}: {data['message']}", r)
+            raise yarn_error(f"{method} {url} -> HTTP {r.status_code}: {data['message']}", r,
+                             cls=PermissionDenied if r.status_code == 403 else YARNError)
         if r.status_code == 401:
             challenge = r.headers.get("WWW-Authenticate", "")
-            hint = (" (Kerberos: run kinit, and install requests-gssapi)" if "negotiate" in challenge.lower()
-                    else "")
+            hint = (f" (Kerberos: {krb.HOW_TO_LOG_IN}; SPNEGO needs requests-gssapi)"
+                    if "negotiate" in challenge.lower() else "")
             raise yarn_error(f"{method} {url} -> HTTP 401: authentication required ({challenge or 'no challenge'})"
                          f"{hint}", r)
         title = _TITLE.search(r.text or "")
@@ -227,13 +246,3 @@ def _tls_error(url: str, e: Exception) -> YARNError:
 
 def _default_user() -> str:
     return os.environ.get("HADOOP_USER_NAME") or login_user()
-
-
-def _spnego_auth() -> Any:
-    try:
-        from requests_gssapi import HTTPSPNEGOAuth  # optional dependency
-    except ImportError:
-        raise ConfigError("the cluster uses Kerberos (hadoop.security.authentication=kerberos): install the "
-                          "optional dependency requests-gssapi (`pip install requests-gssapi`), or pass "
-                          "kerberos=False") from None
-    return HTTPSPNEGOAuth()

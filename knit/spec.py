@@ -240,6 +240,8 @@ class AppSpec(_Doc):
     detached: bool = False
     keep_alive: bool = False
     idle_timeout: int = 0
+    file_systems: list[str] = field(default_factory=list)
+    acls: dict[str, str] = field(default_factory=dict)
     conf: dict[str, str] = field(default_factory=dict)
     version: int = SPEC_VERSION
 

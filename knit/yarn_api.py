@@ -56,8 +56,12 @@ class YARNAPI(NodeManagerAPI):
         For a gateway such as Apache Knox: the path under which it serves the RM's ``/ws`` REST root, e.g.
         ``/gateway/default/resourcemanager`` (then ``rm`` is the gateway's host and port). Default ``/ws``.
     kerberos : bool, optional
-        Authenticate with SPNEGO (needs the optional ``requests-gssapi``). Default: when the configuration says
-        ``hadoop.security.authentication=kerberos``.
+        Authenticate with SPNEGO (needs the optional ``requests-gssapi``, the ``kerberos`` extra). Default: when
+        the configuration says ``hadoop.security.authentication=kerberos``. The ticket comes from the ticket
+        cache (``kinit``), or from ``keytab``.
+    principal, keytab : str, optional
+        Log in as ``principal`` from ``keytab`` (into a private in-memory ticket cache) instead of using the
+        ticket cache. Default: the identity ``conf`` names (``Knit(principal=, keytab=)``), else the ticket cache.
     username : str, optional
         The user to act as (``user.name=`` with simple authentication; the user ``kill_all`` filters on).
         Default: the configuration's user (``HADOOP_USER_NAME`` or the login name).

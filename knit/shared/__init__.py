@@ -7,7 +7,9 @@ name (Hadoop's ``YarnApplicationState``, ``FinalApplicationStatus``, ``LogAggreg
 
 - ``states.json``: the YARN states Knit compares against, and its own container states (:mod:`knit.states`).
 - ``java17-options.txt``: the JVM options Hadoop 3.4 needs on Java 9+ (:mod:`knit.hadoop_jvm`).
-- ``names.json``: ``deps_dir``, the name of the HDFS directory of shared uploads under the user's home.
+- ``names.json``: ``deps_dir``, the name of the HDFS directory of shared uploads under the user's home;
+  ``principal_conf`` and ``keytab_conf``, the configuration entries (in a spec's ``conf`` and the client JVM's
+  overrides) that name the Kerberos principal and keytab a client logs in with.
 - ``schema.json``: the application spec (``spec/schema.json`` in the source tree; :mod:`knit.schema`,
   ``org.knit.spec.Schema``), with its examples in ``spec/examples`` run by both test suites.
 - ``cli.json``: the options of ``knit start`` and ``hadoop jar knit.jar`` (:mod:`knit.cli_start`,
@@ -38,3 +40,6 @@ def read_lines(name: str) -> list[str]:
 
 #: Shared, cached uploads live in ``<hdfs home>/<DEPS_DIR_NAME>`` unless the spec says otherwise.
 DEPS_DIR_NAME: str = read_json("names.json")["deps_dir"]
+#: Configuration entries naming the Kerberos identity a client logs in with (``Knit(principal=, keytab=)``).
+PRINCIPAL_CONF: str = read_json("names.json")["principal_conf"]
+KEYTAB_CONF: str = read_json("names.json")["keytab_conf"]

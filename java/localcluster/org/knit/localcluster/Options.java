@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The local cluster's command line: {@code --dir DIR [--nodes N] [--nm-memory MB] [--nm-vcores V] [--rms R]
- * [--queues name=percent,...] [--preemption] [--memory-checks] [--secure] [--watch-stdin]}.
+ * [--queues name=percent,...] [--preemption] [--memory-checks] [--secure] [--conf KEY=VALUE]... [--watch-stdin]}.
  *
  * <p>Python ({@code knit/localcluster.py}) validates the same values first, so a user sees a Python error; the
  * checks here guard the JVM against being started by hand with nonsense.
@@ -25,6 +25,8 @@ final class Options {
   final boolean memoryChecks;
   final boolean secure;
   final boolean watchStdin;
+  /** Daemon settings given with {@code --conf}, applied over every other (e.g. short token lifetimes). */
+  final Map<String, String> conf;
 
   private Options(Builder b) {
     this.dir = b.dir;
@@ -37,6 +39,7 @@ final class Options {
     this.memoryChecks = b.memoryChecks;
     this.secure = b.secure;
     this.watchStdin = b.watchStdin;
+    this.conf = Collections.unmodifiableMap(new LinkedHashMap<>(b.conf));
   }
 
   boolean ha() {
@@ -59,6 +62,7 @@ final class Options {
         case "--memory-checks": b.memoryChecks = true; break;
         case "--secure": b.secure = true; break;
         case "--watch-stdin": b.watchStdin = true; break;
+        case "--conf": property(b.conf, value(args, ++i, a)); break;
         default: throw new IllegalArgumentException("unknown argument: " + a);
       }
     }
@@ -89,6 +93,15 @@ final class Options {
       throw new IllegalArgumentException(flag + " must be >= 1, got " + n);
     }
     return n;
+  }
+
+  /** {@code KEY=VALUE}: one daemon setting. */
+  private static void property(Map<String, String> conf, String kv) {
+    int eq = kv.indexOf('=');
+    if (eq <= 0) {
+      throw new IllegalArgumentException("--conf takes KEY=VALUE, got " + kv);
+    }
+    conf.put(kv.substring(0, eq), kv.substring(eq + 1));
   }
 
   /** {@code prod=70,batch=30}: capacities in percent, summing to 100 (CapacityScheduler's rule). */
@@ -123,5 +136,6 @@ final class Options {
     boolean memoryChecks;
     boolean secure;
     boolean watchStdin;
+    Map<String, String> conf = new LinkedHashMap<>();
   }
 }

@@ -56,6 +56,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   private final AMRMClient<ContainerRequest> rm;
   private final ContainerAllocator allocator;
   private final ContainerLauncher launcher;
+  private final CredentialRenewer tokenRenewer;
   private final AtomicBoolean finished = new AtomicBoolean();
   private final CountDownLatch done = new CountDownLatch(1);
   /**
@@ -72,6 +73,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     this.rm = AMRMClient.createAMRMClient();
     this.allocator = new ContainerAllocator(rm, tracker);
     this.launcher = new ContainerLauncher(spec, conf, tracker, credentials);
+    this.tokenRenewer = new CredentialRenewer(conf, spec, credentials, launcher::tokensRenewed);
   }
 
   public static void main(String[] args) {
@@ -97,6 +99,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     rm.init(conf);
     rm.start();
     launcher.start(this);
+    tokenRenewer.start();
     MasterEntryPoint entryPoint = new MasterEntryPoint(this, tracker);
     // Bound to every interface: Python connects from the edge node. Py4J refuses anyone without the secret.
     GatewayServer gateway = Py4jServers.start(entryPoint, InetAddress.getByName("0.0.0.0"), secret);
@@ -153,6 +156,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
       return;
     }
     LOG.info("Finishing: {} {}", status, diagnostics);
+    tokenRenewer.stop();
     try {
       allocator.stop();
       // Before unregistering: once the RM reports the end, nothing of the application is left in HDFS.
@@ -171,6 +175,11 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
    */
   private void endedOnItsOwn(ContainerTracker.Record r) {
     if (r.state() == ContainerTracker.State.FAILED && r.restarts < spec.maxRestarts) {
+      if (tokenRenewer.expired() != null) {
+        finish(FinalApplicationStatus.FAILED, r.containerId() + " failed and cannot be restarted: "
+            + tokenRenewer.expired());
+        return;
+      }
       tracker.markReplaced(r);
       LOG.info("Restarting after {} failed (restart {} of {})", r.containerId(), r.restarts + 1, spec.maxRestarts);
       allocator.request(1, r.memory, r.vcores, r.restarts + 1);
@@ -197,6 +206,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
 
   /** Asks for more containers on Python's behalf, after checking the size against the scheduler's maximum. */
   List<ContainerTracker.Record> add(int n, int memory, int vcores) {
+    tokenRenewer.checkUsable();
     Resource max = maxCapability;
     if (max != null && (memory > max.getMemorySize() || vcores > max.getVirtualCores())) {
       throw new IllegalArgumentException("a container of " + memory + " MB and " + vcores + " vcores is more than the "

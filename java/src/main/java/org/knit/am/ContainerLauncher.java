@@ -9,6 +9,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.DataOutputBuffer;
 import org.apache.hadoop.security.Credentials;
+import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.security.token.Token;
 import org.apache.hadoop.yarn.api.records.Container;
 import org.apache.hadoop.yarn.api.records.ContainerId;
@@ -49,7 +50,11 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
   private final ContainerTracker tracker;
   private final Map<String, LocalResource> resources;
   private final String command;
-  private final ByteBuffer tokens;
+  /** What containers get: the AM's tokens minus the AM-RM token, with renewed ones replacing their elders. */
+  private final Credentials containerCredentials;
+  private volatile ByteBuffer tokens;
+  /** Without Kerberos, the user containers act as in HDFS (HDFS believes HADOOP_USER_NAME); null with Kerberos. */
+  private final String hadoopUser;
   private final NMClientAsync nm;
   private Events events;
 
@@ -58,7 +63,10 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
     this.tracker = tracker;
     this.resources = localResources(spec);
     this.command = LaunchScript.command(spec);
-    this.tokens = containerTokens(amCredentials);
+    this.containerCredentials = forContainers(amCredentials);
+    this.tokens = serialize(containerCredentials);
+    this.hadoopUser = UserGroupInformation.isSecurityEnabled() ? null
+        : UserGroupInformation.getCurrentUser().getShortUserName();
     this.nm = NMClientAsync.createNMClientAsync(this);
     nm.init(conf);
   }
@@ -75,8 +83,12 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
 
   void launch(ContainerTracker.Record r) {
     // A fresh context per container: the records are not safe to share between concurrent launches.
-    ContainerLaunchContext ctx = ContainerLaunchContext.newInstance(new HashMap<>(resources),
-        environment(r.container()), Collections.singletonList(command), null, tokens.duplicate(), null);
+    Map<String, String> env = environment(r.container());
+    if (hadoopUser != null) {
+      env.put("HADOOP_USER_NAME", hadoopUser);
+    }
+    ContainerLaunchContext ctx = ContainerLaunchContext.newInstance(new HashMap<>(resources), env,
+        Collections.singletonList(command), null, tokens.duplicate(), null);
     nm.startContainerAsync(r.container(), ctx);
   }
 
@@ -110,15 +122,32 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
 
   /** The AM's tokens minus the AM-RM token; secret keys (our gateway secret) are not copied. */
   static ByteBuffer containerTokens(Credentials am) throws IOException {
+    return serialize(forContainers(am));
+  }
+
+  private static Credentials forContainers(Credentials am) {
     Credentials forContainers = new Credentials();
     for (Token<?> t : am.getAllTokens()) {
       if (!AMRMTokenIdentifier.KIND_NAME.equals(t.getKind())) {
         forContainers.addToken(t.getService(), t);
       }
     }
+    return forContainers;
+  }
+
+  private static ByteBuffer serialize(Credentials creds) throws IOException {
     DataOutputBuffer out = new DataOutputBuffer();
-    forContainers.writeTokenStorageToStream(out);
+    creds.writeTokenStorageToStream(out);
     return ByteBuffer.wrap(out.getData(), 0, out.getLength());
+  }
+
+  /**
+   * Containers started from now on get {@code fresh} tokens (renewed delegation tokens) in place of those for the
+   * same services; never an AM-RM token or a secret key, whatever {@code fresh} holds.
+   */
+  synchronized void tokensRenewed(Credentials fresh) throws IOException {
+    containerCredentials.addAll(forContainers(fresh));
+    tokens = serialize(containerCredentials);
   }
 
   private ContainerTracker.Record record(ContainerId id) {

@@ -46,6 +46,11 @@ public final class ApplicationSpec {
    */
   @SerializedName("idle_timeout")
   public int idleTimeout = 0;
+  /** File systems to get delegation tokens for, besides the default one, the deps dir's and the sources'. */
+  @SerializedName("file_systems")
+  public List<String> fileSystems = new ArrayList<>();
+  /** YARN application ACLs by access type (VIEW_APP, MODIFY_APP), in YARN's "users groups" form. */
+  public Map<String, String> acls = new LinkedHashMap<>();
   public Map<String, String> conf = new LinkedHashMap<>();
 
   /**
@@ -99,6 +104,22 @@ public final class ApplicationSpec {
       throw new SpecException("env.name", "env: its link name '" + env.name + "' is also the name of the file "
           + seen.get(env.name) + "; rename one");
     }
+  }
+
+  /**
+   * Every file system the application reaches, as URIs: the deps dir's, each resolved source's and
+   * {@code file_systems} (the caller adds the default one). On a Kerberos cluster each needs a delegation token.
+   */
+  public List<String> fileSystemUris() {
+    List<String> out = new ArrayList<>();
+    if (staging.depsDir != null) {
+      out.add(staging.depsDir);
+    }
+    for (Localized r : resources()) {
+      out.add(r.isResolved() ? r.path : r.source);
+    }
+    out.addAll(fileSystems);
+    return out;
   }
 
   /** Every resource (files, then the env), for staging and localization. */
