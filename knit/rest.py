@@ -19,7 +19,7 @@ import requests
 
 from . import kerberos as krb
 from .conf import HadoopConf
-from .exceptions import ApplicationNotFound, ConfigError, PermissionDenied, YARNError
+from .exceptions import ApplicationNotFound, ConfigError, KerberosError, PermissionDenied, YARNError
 from .hadoop_xml import login_user
 
 logger = logging.getLogger(__name__)
@@ -198,6 +198,11 @@ class RESTClient:
             return data
         if r.ok and not r.content:
             return None
+        if r.status_code == 401 and self.kerberos:  # SPNEGO had no ticket to offer (or the server took none)
+            raise KerberosError(f"{method} {url} -> HTTP 401: the server wants Kerberos (SPNEGO) and "
+                                + (f"the keytab {self.identity.keytab} of {self.identity.principal} was not "
+                                   "accepted" if self.identity.uses_keytab
+                                   else f"there is no usable ticket; {krb.HOW_TO_LOG_IN}"))
         remote = data.get("RemoteException") if isinstance(data, dict) else None
         if remote:
             cls = YARNError
