@@ -63,8 +63,8 @@ class RESTClient:
         self.session.headers.update({"Accept": "application/json"})
         self.identity = krb.identity(principal, keytab) if (principal or keytab) else (
             krb.from_conf(conf) if conf is not None else krb.Identity())
-        if self.identity.principal and not username:
-            self.user = krb.short_name(self.identity.principal)
+        if self.kerberos and not username:  # Kerberos says who we are, not HADOOP_USER_NAME
+            self.user = krb.user_name(self.identity) or self.user
         if self.kerberos:
             self.session.auth = krb.spnego_auth(self.identity)
         elif password is not None:
@@ -221,6 +221,8 @@ class RESTClient:
                     if "negotiate" in challenge.lower() else "")
             raise yarn_error(f"{method} {url} -> HTTP 401: authentication required ({challenge or 'no challenge'})"
                          f"{hint}", r)
+        if r.status_code == 403:  # the RM's own refusals (an ACL) come as plain text
+            raise yarn_error(f"{method} {url} -> HTTP 403: {(r.text or '').strip()[:500]}", r, cls=PermissionDenied)
         title = _TITLE.search(r.text or "")
         looks_html = "html" in ctype or (r.text or "").lstrip().lower().startswith(("<!doctype html", "<html"))
         what = "an HTML page" if looks_html else f"{ctype or 'no content type'}"

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .checks import preflight
-from .exceptions import ApplicationNotFound, YARNError
+from .exceptions import ApplicationNotFound, PermissionDenied, YARNError
 from .nodemanager import NodeManagerAPI, normalize_container
 from .rest import yarn_error
 from .states import APP_FINISHED, APP_LIVE, AppState, NodeState
@@ -155,7 +155,10 @@ class YARNAPI(NodeManagerAPI):
         With ``wait`` (default) polls until the application has left the live states, for at most ``timeout`` s.
         """
         check_app_id(app_id)
-        state = self._rm("PUT", f"cluster/apps/{app_id}/state", json={"state": AppState.KILLED})["state"]
+        try:
+            state = self._rm("PUT", f"cluster/apps/{app_id}/state", json={"state": AppState.KILLED})["state"]
+        except PermissionDenied as e:
+            raise PermissionDenied(f"{e} (user {self.user} is not in the application's MODIFY_APP ACL)") from None
         deadline = time.monotonic() + timeout
         delay = 0.1
         while wait and state not in APP_FINISHED:

@@ -3,6 +3,7 @@ package org.knit.am;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -11,6 +12,7 @@ import org.apache.hadoop.io.DataOutputBuffer;
 import org.apache.hadoop.security.Credentials;
 import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.security.token.Token;
+import org.apache.hadoop.yarn.api.records.ApplicationAccessType;
 import org.apache.hadoop.yarn.api.records.Container;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
@@ -49,6 +51,8 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
 
   private final ContainerTracker tracker;
   private final Map<String, LocalResource> resources;
+  /** The application's ACLs, on every container: a NodeManager takes them from the first it starts. */
+  private final Map<ApplicationAccessType, String> acls = new EnumMap<>(ApplicationAccessType.class);
   private final String command;
   /** What containers get: the AM's tokens minus the AM-RM token, with renewed ones replacing their elders. */
   private final Credentials containerCredentials;
@@ -62,6 +66,9 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
       throws IOException {
     this.tracker = tracker;
     this.resources = localResources(spec);
+    for (Map.Entry<String, String> e : spec.applicationAcls().entrySet()) {
+      acls.put(ApplicationAccessType.valueOf(e.getKey()), e.getValue());
+    }
     this.command = LaunchScript.command(spec);
     this.containerCredentials = forContainers(amCredentials);
     this.tokens = serialize(containerCredentials);
@@ -88,7 +95,7 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
       env.put("HADOOP_USER_NAME", hadoopUser);
     }
     ContainerLaunchContext ctx = ContainerLaunchContext.newInstance(new HashMap<>(resources), env,
-        Collections.singletonList(command), null, tokens.duplicate(), null);
+        Collections.singletonList(command), null, tokens.duplicate(), new EnumMap<>(acls));
     nm.startContainerAsync(r.container(), ctx);
   }
 

@@ -35,8 +35,6 @@ final class AmCredentials {
   private static final Logger LOG = LoggerFactory.getLogger(AmCredentials.class);
   /** Owner read only: the keytab's copy in the (0700) staging dir. */
   private static final FsPermission KEYTAB_PERMISSION = new FsPermission((short) 0400);
-  /** YARN's "nobody but the owner and the admins" ACL (a lone space: no users, no groups). */
-  static final String OWNER_ONLY = " ";
 
   private AmCredentials() {}
 
@@ -71,16 +69,11 @@ final class AmCredentials {
     return principal;
   }
 
-  /**
-   * The application's ACLs: the spec's, and for an access type it leaves out, nobody but the owner and the
-   * cluster's admins (set explicitly rather than left to the cluster's default).
-   */
+  /** The application's ACLs ({@link ApplicationSpec#applicationAcls}) as YARN takes them. */
   static Map<ApplicationAccessType, String> acls(ApplicationSpec spec) {
     Map<ApplicationAccessType, String> acls = new EnumMap<>(ApplicationAccessType.class);
-    for (ApplicationAccessType t : new ApplicationAccessType[] {ApplicationAccessType.VIEW_APP,
-        ApplicationAccessType.MODIFY_APP}) {
-      String acl = spec.acls.get(t.name());
-      acls.put(t, acl == null || acl.trim().isEmpty() ? OWNER_ONLY : acl);
+    for (Map.Entry<String, String> e : spec.applicationAcls().entrySet()) {
+      acls.put(ApplicationAccessType.valueOf(e.getKey()), e.getValue());
     }
     return acls;
   }

@@ -164,10 +164,29 @@ public final class ClientEntryPoint {
     Cluster c = clusterFor(appId, confJson);
     ApplicationId id = ApplicationId.fromString(appId);
     if (!AppReports.isFinished(c.yarn.getApplicationReport(id))) {
-      c.yarn.killApplication(id);
+      try {
+        c.yarn.killApplication(id);
+      } catch (YarnException e) {
+        throw refusal(e);
+      }
     }
     removeStagingDir(c, appId);
     attached.remove(appId);
+  }
+
+  /**
+   * The RM's ACL refusal, which arrives as a YarnException carrying an AccessControlException's text and stack:
+   * its first line ("User bob cannot perform operation MODIFY_APP on application_...") as an
+   * AccessControlException; any other YarnException as it is.
+   */
+  static YarnException refusal(YarnException e) throws AccessControlException {
+    String m = String.valueOf(e.getMessage());
+    int at = m.indexOf("AccessControlException: ");
+    if (at < 0) {
+      return e;
+    }
+    String first = m.substring(at + "AccessControlException: ".length()).split("\n")[0].trim();
+    throw new AccessControlException(first);
   }
 
   private static void removeStagingDir(Cluster c, String appId) throws IOException, YarnException {

@@ -106,6 +106,26 @@ public final class ApplicationSpec {
     }
   }
 
+  /** YARN's application access types Knit sets ACLs for (the names of {@code acls}' keys). */
+  public static final String[] ACCESS_TYPES = {"VIEW_APP", "MODIFY_APP"};
+  /** YARN's "nobody but the owner and the admins" ACL: a lone space (no users, no groups). */
+  public static final String OWNER_ONLY = " ";
+
+  /**
+   * The application's ACL for every access type: the spec's, and for one it leaves out, nobody but the owner and
+   * the cluster's admins (set explicitly, never left to the cluster's default). The AM container and every
+   * worker container carry them: each NodeManager takes an application's ACLs (who may read its logs) from the
+   * first of its containers it starts.
+   */
+  public Map<String, String> applicationAcls() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String type : ACCESS_TYPES) {
+      String acl = acls.get(type);
+      out.put(type, acl == null || acl.trim().isEmpty() ? OWNER_ONLY : acl);
+    }
+    return out;
+  }
+
   /**
    * Every file system the application reaches, as URIs: the deps dir's, each resolved source's and
    * {@code file_systems} (the caller adds the default one). On a Kerberos cluster each needs a delegation token.
