@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
-import html
 import json
 import logging
 import threading
@@ -17,13 +16,13 @@ import time
 import weakref
 from typing import Any, Iterable, Mapping
 
-from . import checks, env as envs, envbuild, gateway, kerberos, logs as logs_, progress
+from . import checks, display, env as envs, envbuild, gateway, kerberos, logs as logs_, progress
 from .archives import archive_suffix
 from .conf import HadoopConf
 from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, PermissionDenied, SpecError
 from .shared import DEPS_DIR_NAME
-from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int
-from .states import APP_FINISHED, AppState
+from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int, check_names
+from .states import APP_FINISHED, CONTAINER_ENDED, AppState
 from .yarn_api import YARNAPI
 
 logger = logging.getLogger(__name__)
@@ -126,6 +125,7 @@ class Knit:
               envvars: Mapping[str, str] | None = None, app_name: str = "knit", queue: str = "default",
               checks: bool = True, max_restarts: int = 0, detached: bool = False,
               tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0,
+              names: Iterable[str] | None = None, finish_with: Iterable[str] | None = None,
               file_systems: Iterable[str] | None = None, acls: Mapping[str, str] | None = None) -> str:
         """Run ``cmd`` in ``num_containers`` YARN containers; return the application id.
 
@@ -163,6 +163,8 @@ class Knit:
             With ``keep_alive``: end the application (FAILED, "abandoned") after this many seconds with no
             container alive and no call from a client, so one whose client died without killing it does not
             linger; 0 (default) means never. A client that polls (e.g. :meth:`get_containers`) keeps it.
+        names, finish_with : list of str, optional
+            One name per container (its ``$KNIT_CONTAINER_NAME``); names whose end ends the application.
         file_systems : list of str, optional
             Other file systems the application reaches (``hdfs://ns2``); Kerberos: it gets delegation tokens.
         acls : dict, optional
@@ -188,6 +190,7 @@ class Knit:
             staging=Staging(deps_dir=self.deps_dir, replication=self.replication_factor,
                             upload_always=self.upload_always),
             detached=detached, keep_alive=keep_alive, idle_timeout=idle_timeout, conf=self.conf.overrides(),
+            names=names, finish_with=finish_with,
             file_systems=list(file_systems) if isinstance(file_systems, (list, tuple)) else (file_systems or []),
             acls=dict(acls) if isinstance(acls, Mapping) else (acls or {}))
         spec.validate()  # cheap checks first, before any file is zipped or inspected
@@ -330,21 +333,28 @@ class Knit:
                 self._master_gateway.close()
                 self._master_gateway = None
 
-    def add_containers(self, num_containers: int = 1, virtual_cores: int = 1, memory: int = 128) -> list:
+    def add_containers(self, num_containers: int = 1, virtual_cores: int = 1, memory: int = 128,
+                       names: Iterable[str] | None = None) -> list:
         """Request more containers running the same command; return the AM's request ids.
+
+        With ``names`` (then one container each), each is told its name (``$KNIT_CONTAINER_NAME``); a name may
+        not be that of a container still requested or running.
 
         Raises
         ------
         SpecError
-            Non-integer or non-positive arguments.
+            Non-integer or non-positive arguments, or bad names.
         """
-        n = check_int(num_containers, "containers.count")
         vcores = check_int(virtual_cores, "containers.vcores")
         mb = check_int(memory, "containers.memory")
+        if names is not None:
+            listed = json.dumps(check_names(names, "names"))
+            return json.loads(self._call_master("addNamedContainers", listed, vcores, mb))
+        n = check_int(num_containers, "containers.count")
         return json.loads(self._call_master("addContainers", n, vcores, mb))
 
     def remove_containers(self, container_id: str | Iterable[str]) -> None:
-        """Stop and release one container (or several); the application keeps running, even with none.
+        """Stop and release containers (by id, or name while live); the application keeps running, even with none.
 
         Raises
         ------
@@ -352,10 +362,11 @@ class Knit:
             If a container is not part of this application.
         """
         ids = [container_id] if isinstance(container_id, str) else list(container_id)
-        known = self.get_container_statuses()
+        cs = self.get_containers()
+        known = {c["id"] for c in cs} | {c["name"] for c in cs if c.get("name") and c["state"] not in CONTAINER_ENDED}
         unknown = [c for c in ids if c not in known]
         if unknown:
-            raise KnitException(f"{unknown} are not containers of {self.app_id} (it has {sorted(known)})")
+            raise KnitException(f"{unknown} are not containers of {self.app_id} (it has {sorted(map(str, known))})")
         for cid in ids:
             if not self._call_master("removeContainer", cid):
                 raise KnitException(f"the ApplicationMaster of {self.app_id} could not remove {cid}")
@@ -371,6 +382,17 @@ class Knit:
             ``restarts``, ``start_time``, ``finish_time``, ``request_id``.
         """
         return json.loads(self._call_master("containers"))
+
+    def set_key(self, key: str, value: str | None) -> None:
+        """Set ``key`` in the ApplicationMaster's key-value store (``None`` removes it), which the containers
+        also reach (over the AM's web server): how an application's parts find each other."""
+        if value is not None and not isinstance(value, str):
+            raise SpecError(f"the value of {key!r} must be a string; got {value!r}")
+        self._call_master("setKey", key, value)
+
+    def get_key(self, key: str) -> str | None:
+        """The value of ``key`` in the ApplicationMaster's key-value store, or ``None``."""
+        return self._call_master("getKey", key)
 
     def get_container_statuses(self) -> dict[str, str]:
         """``{container_id: state}`` for every container of the application."""
@@ -446,39 +468,11 @@ class Knit:
             self.kill()
         self._close_master()
 
-    def _summary(self) -> tuple[str, list[dict] | None]:
-        """State and containers for display; failures show as '?' rather than breaking a repr."""
-        try:
-            state = self.runtime_status()
-        except KnitException as e:
-            logger.debug("no status for %s: %s", self.app_id, e)
-            return "?", None
-        if state != AppState.RUNNING:
-            return state, None
-        try:
-            return state, self.get_containers()
-        except KnitException as e:
-            logger.debug("no containers for %s: %s", self.app_id, e)
-            return state, None
-
     def __repr__(self) -> str:
-        if self.app_id is None:
-            return f"Knit<hdfs_home={self.hdfs_home}, no application>"
-        state, containers = self._summary()
-        count = "?" if containers is None else str(len(containers))
-        return f"Knit<{self.app_id}, state={state}, containers={count}>"
+        return display.text(self)
 
     def _repr_html_(self) -> str:
-        if self.app_id is None:
-            return f"<b>Knit</b> (no application; HDFS home {html.escape(self.hdfs_home)})"
-        state, containers = self._summary()
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(str(c.get(k, '')))}</td>" for k in ("id", "state", "node_id"))
-            + "</tr>" for c in containers or [])
-        table = (f"<table><tr><th>container</th><th>state</th><th>node</th></tr>{rows}</table>"
-                 if containers else "")
-        return (f"<b>Knit</b> application <code>{html.escape(self.app_id)}</code>, state "
-                f"<b>{html.escape(state)}</b>, {len(containers or [])} containers{table}")
+        return display.html(self)
 
     @classmethod
     def _cleanup(cls) -> None:
