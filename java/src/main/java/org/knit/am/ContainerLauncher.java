@@ -154,7 +154,7 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
     return serialize(forContainers(am));
   }
 
-  private static Credentials forContainers(Credentials am) {
+  static Credentials forContainers(Credentials am) {
     Credentials forContainers = new Credentials();
     for (Token<?> t : am.getAllTokens()) {
       if (!AMRMTokenIdentifier.KIND_NAME.equals(t.getKind())) {
@@ -175,8 +175,14 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
    * same services; never an AM-RM token or a secret key, whatever {@code fresh} holds.
    */
   synchronized void tokensRenewed(Credentials fresh) throws IOException {
-    containerCredentials.addAll(forContainers(fresh));
+    renew(containerCredentials, fresh);
     tokens = serialize(containerCredentials);
+  }
+
+  /** {@code current} with {@code fresh}'s delegation tokens in place of those for the same services. */
+  static Credentials renew(Credentials current, Credentials fresh) {
+    current.addAll(forContainers(fresh));
+    return current;
   }
 
   private ContainerTracker.Record record(ContainerId id) {

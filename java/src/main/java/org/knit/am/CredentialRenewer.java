@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.security.Credentials;
 import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.security.token.Token;
@@ -133,9 +134,14 @@ final class CredentialRenewer {
     try {
       UserGroupInformation kerberos = UserGroupInformation.loginUserFromKeytabAndReturnUGI(principal,
           keytab.getPath());
-      renewIssued(kerberos);
       Credentials fresh = new Credentials();
-      long expiry = kerberos.doAs((PrivilegedExceptionAction<Long>) () -> obtain(kerberos, fresh));
+      long expiry;
+      try {
+        renewIssued(kerberos);
+        expiry = kerberos.doAs((PrivilegedExceptionAction<Long>) () -> obtain(kerberos, fresh));
+      } finally {
+        FileSystem.closeAllForUGI(kerberos); // a new UGI each round: its file systems would pile up in the cache
+      }
       UserGroupInformation.getCurrentUser().addCredentials(fresh);
       sink.tokensRenewed(fresh);
       synchronized (issued) {
