@@ -7,26 +7,31 @@ from __future__ import annotations
 import getpass
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
+import requests
 
 from helpers import app
 from knit import Knit, gateway
 
 
-def hdfs(cluster, *args: str, env: dict | None = None) -> str:
-    proc = subprocess.run([str(Path(cluster.bin_dir) / "hadoop"), "fs", *args], capture_output=True, text=True,
-                          timeout=300, env={**cluster.environ(), "HADOOP_ROOT_LOGGER": "WARN,console", **(env or {})})
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout
+def webhdfs(cluster, method: str, path: str, op: str, **params: str) -> dict:
+    """One WebHDFS call as the cluster's superuser (this process's OS user started it)."""
+    r = requests.request(method, f"http://{cluster.webhdfs_address}/webhdfs/v1{path}", timeout=60,
+                         params={"op": op, "user.name": getpass.getuser(), **params})
+    r.raise_for_status()
+    return r.json() if r.content else {}
+
+
+def owner(cluster, path: str) -> str:
+    return webhdfs(cluster, "GET", path, "GETFILESTATUS")["FileStatus"]["owner"]
 
 
 @pytest.fixture
 def as_carol(hadoop_cluster, monkeypatch):
     """This process (and a fresh client JVM) acting as carol, who has a home in HDFS."""
-    hdfs(hadoop_cluster, "-mkdir", "-p", "/user/carol")  # as the cluster's superuser (us)
-    hdfs(hadoop_cluster, "-chown", "carol:carol", "/user/carol")
+    webhdfs(hadoop_cluster, "PUT", "/user/carol", "MKDIRS")
+    webhdfs(hadoop_cluster, "PUT", "/user/carol", "SETOWNER", owner="carol", group="carol")
     monkeypatch.setenv("HADOOP_USER_NAME", "carol")
     gateway.shutdown_client()  # the client JVM takes its user when it starts
     yield
@@ -42,13 +47,12 @@ def test_workers_act_as_the_submitting_user_in_hdfs(hadoop_cluster, as_carol):
         assert k.wait_for_completion(240)
         report = k.status()
         assert report["final_status"] == "SUCCEEDED", (report, k.logs())
-    owner = hdfs(hadoop_cluster, "-stat", "%u", out, env={"HADOOP_USER_NAME": "carol"}).strip()
-    assert owner == "carol"
+    assert owner(hadoop_cluster, out) == "carol"
     # the control: the same command as a container runs it without HADOOP_USER_NAME (as the NodeManager's OS
     # user, which is ours) writes a file of that user's: so "carol" above is HADOOP_USER_NAME's doing
-    hdfs(hadoop_cluster, "-chmod", "777", "/user/carol")
+    webhdfs(hadoop_cluster, "PUT", "/user/carol", "SETPERMISSION", permission="777")
     control = f"/user/carol/control-{uuid.uuid4().hex[:8]}.txt"
     env = {k_: v for k_, v in hadoop_cluster.environ().items() if k_ != "HADOOP_USER_NAME"}
     subprocess.run(f"echo hello | {hadoop_cluster.bin_dir}/hadoop fs -put - {control}", shell=True, check=True,
                    timeout=300, env=env)
-    assert hdfs(hadoop_cluster, "-stat", "%u", control).strip() == getpass.getuser()
+    assert owner(hadoop_cluster, control) == getpass.getuser()
