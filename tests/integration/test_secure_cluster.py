@@ -16,13 +16,16 @@ import uuid
 import pytest
 import requests
 
+from helpers import wait_until
+
 
 NO_TICKET = "FILE:/nonexistent/knit-no-ticket"
 
 
-def run(cmd: list[str], env: dict, ok: bool = True) -> subprocess.CompletedProcess:
+def run(cmd: list[str], env: dict, ok: bool | None = True) -> subprocess.CompletedProcess:
+    """Run ``cmd``; ``ok`` True/False asserts it succeeds/fails, None takes either."""
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert (proc.returncode == 0) == ok, f"{cmd} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr[-3000:]}"
+    assert ok is None or (proc.returncode == 0) == ok, f"{cmd} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr[-3000:]}"
     return proc
 
 
@@ -122,7 +125,9 @@ def test_distributedshell_container_acts_as_alice_in_hdfs(secure_cluster, alice)
     (DefaultContainerExecutor)."""
     (jar,) = glob.glob(os.path.join(secure_cluster.lib_dir, "hadoop-yarn-applications-distributedshell-*.jar"))
     out = f"/user/alice/ds-{uuid.uuid4().hex}.txt"
-    put = f"echo ran-as-os-user=$(id -un) | {secure_cluster.bin_dir}/hadoop fs -put - {out}"
+    app_marker = uuid.uuid4().hex
+    # (DistributedShell sends only the last of ';'-separated commands to the container's stdout)
+    put = f"echo ran-as-os-user=$(id -un) | {secure_cluster.bin_dir}/hadoop fs -put - {out}; echo marker-{app_marker}"
     proc = run(["hadoop", "jar", jar, "org.apache.hadoop.yarn.applications.distributedshell.Client", "-jar", jar,
                 "-shell_command", put, "-num_containers", "1", "-container_memory", "128", "-master_memory", "256",
                 "-appname", "knit-secure-ds"], alice)
@@ -132,3 +137,9 @@ def test_distributedshell_container_acts_as_alice_in_hdfs(secure_cluster, alice)
     me = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
     assert run(["hadoop", "fs", "-cat", out], alice).stdout == f"ran-as-os-user={me}\n"
     assert run(["hadoop", "fs", "-stat", "%u", out], alice).stdout.strip() == "alice"
+    # The NodeManager aggregated the container's logs (it reads them through SecureIOUtils, which on a secure
+    # cluster checks their owner: the local cluster's stand-in does that without the native library).
+    def aggregated() -> str:
+        logs = run(["yarn", "logs", "-applicationId", app_id, "-log_files", "stdout"], alice, ok=None)
+        return logs.stdout if f"marker-{app_marker}" in logs.stdout else ""
+    assert f"marker-{app_marker}" in wait_until(aggregated, 120, "the container's aggregated stdout")

@@ -59,9 +59,6 @@ public final class LocalClusterMain {
       System.exit(2);
       return;
     }
-    if (options.secure) {
-      SecureCluster.skipNativeOwnershipChecks();
-    }
     LocalClusterMain cluster = new LocalClusterMain(options);
     Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop, "local-cluster-shutdown"));
     if (options.watchStdin) {

@@ -132,17 +132,6 @@ final class SecureCluster {
     return f;
   }
 
-  /**
-   * On a secure cluster the NodeManager opens container logs (log aggregation, its log web service) through
-   * {@code SecureIOUtils}, which then checks file ownership with Hadoop's native library — absent here (Maven ships
-   * none) — and refuses to load without it. That class decides once, when first loaded, from whether security is
-   * on: loading it before the Kerberos login makes it skip the check. The check could not tell anything apart here
-   * anyway: with the DefaultContainerExecutor every container file belongs to the NodeManager's own OS user.
-   */
-  static void skipNativeOwnershipChecks() throws ClassNotFoundException {
-    Class.forName("org.apache.hadoop.io.SecureIOUtils");
-  }
-
   /** Logs this JVM in as the service principal: every daemon here runs as it. */
   void login(Configuration conf) throws IOException {
     UserGroupInformation.setConfiguration(conf);
