@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import app, processes_matching, wait_until
+from helpers import app, hadoop_jar, processes_matching, wait_until
 from kerberized import NO_TICKET, hadoop, put_text, user, zipped_venv
 from knit import Knit
 from knit.exceptions import KerberosError
@@ -197,3 +197,15 @@ def test_no_credentials_is_a_clear_error_before_anything_is_uploaded(no_ticket, 
     with app(k2, "hostname", app_name=name, files=[str(upload)]):
         assert k2.wait_for_completion(240)
     assert submitted() == [k2.app_id] and upload.name in uploaded()
+
+
+def test_hadoop_jar_with_a_keytab_and_no_ticket_cache(no_ticket):
+    alice = user(no_ticket, "alice")
+    proc = hadoop_jar("hostname", "--principal", alice["principal"], "--keytab", alice["keytab"], "--json",
+                      "--name", "jar-keytab")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["final_status"] == "SUCCEEDED", result
+    # the control: without the flags the same command has no credential, and says what to do
+    refused = hadoop_jar("hostname", "--name", "jar-no-credential")
+    assert refused.returncode != 0 and "kinit" in refused.stderr and "keytab=" in refused.stderr, refused.stderr[-2000:]
