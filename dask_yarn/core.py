@@ -153,6 +153,9 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
             raise SpecError(f"pass Knit options {sorted(kwargs)} to the Knit given as knit=, not here")
         if knit is None:
             from knit import Knit
+            for key in ("principal", "keytab"):  # Kerberos with a keytab: yarn.principal / yarn.keytab
+                if kwargs.get(key) is None and cfg(key) is not None:
+                    kwargs[key] = cfg(key)
             knit = Knit(**kwargs)
         n = positive_int(pick(n_workers, "worker.count"), "n_workers", 0)
         self._setup(knit, settings, {f"dask-worker-{i}": None for i in range(n)}, asynchronous, loop, name)

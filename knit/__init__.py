@@ -4,7 +4,8 @@ import logging
 from .core import Knit
 from .env import CondaCreator
 from .exceptions import (ApplicationFailed, ApplicationNotFound, ClusterError, CondaException, ConfigError,
-                         GatewayError, KnitException, SpecError, YARNError, YARNException)
+                         GatewayError, KerberosError, KnitException, PermissionDenied, SpecError, YARNError,
+                         YARNException)
 from .zipdir import zip_path
 
 try:
@@ -15,8 +16,8 @@ except ImportError:  # a source checkout that was never built (`pip install .` o
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = ["ApplicationFailed", "ApplicationNotFound", "ClusterError", "CondaCreator", "CondaException", "ConfigError",
-           "GatewayError", "Knit", "KnitException", "SpecError", "YARNAPI", "YARNError", "YARNException",
-           "__version__", "zip_path"]
+           "GatewayError", "KerberosError", "Knit", "KnitException", "PermissionDenied", "SpecError", "YARNAPI",
+           "YARNError", "YARNException", "__version__", "zip_path"]
 
 
 def __getattr__(name):

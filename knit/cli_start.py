@@ -238,7 +238,7 @@ def run(args: argparse.Namespace) -> int:
     """``knit start``: build the spec, then print it (``--dry-run``), submit it, or run it to its end."""
     from .core import Knit
     spec = build_spec(args)
-    k = Knit(**conf_kwargs(args), pars=spec.conf or None)
+    k = Knit(**conf_kwargs(args), pars=spec.conf or None, principal=args.principal, keytab=args.keytab)
     if args.dry_run:
         print(json.dumps(k.prepare(spec).to_dict(), indent=2, sort_keys=True, ensure_ascii=False))
         return EXIT_OK

@@ -34,7 +34,8 @@ def _cluster_up(args: argparse.Namespace) -> int:
     try:
         lc = LocalCluster(nodes=args.nodes, dir=args.dir, nm_memory=args.nm_memory, nm_vcores=args.nm_vcores,
                           rms=args.rms, queues=_queues(args.queues) if args.queues else None,
-                          preemption=args.preemption, memory_checks=args.memory_checks, secure=args.secure)
+                          preemption=args.preemption, memory_checks=args.memory_checks, secure=args.secure,
+                          conf=dict(kv.partition("=")[::2] for kv in args.conf or []) or None)
     except ClusterError as e:
         raise SpecError(str(e)) from None  # bad options: a usage error (exit 2)
     lc.start(detached=True)
@@ -111,6 +112,8 @@ def _add_up(csub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     up.add_argument("--preemption", action="store_true", help="preempt between queues (needs --queues)")
     up.add_argument("--memory-checks", action="store_true", help="kill containers over their memory (-104)")
     up.add_argument("--secure", action="store_true", help="Kerberos, with a KDC and users alice and bob")
+    up.add_argument("--conf", action="append", metavar="KEY=VALUE",
+                    help="a daemon setting over the cluster's own (repeatable), e.g. short token lifetimes")
     return up
 
 

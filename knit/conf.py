@@ -244,6 +244,12 @@ class HadoopConf(HadoopProperties):
             return Setting(self._env["HADOOP_USER_NAME"], "HADOOP_USER_NAME")
         return Setting(login_user(), "login user")
 
+    def set_user(self, user: str, source: str) -> None:
+        """Act as ``user`` unless a ``user=`` keyword said otherwise (the principal's name on a Kerberos
+        cluster, where HADOOP_USER_NAME means nothing); the home dir follows."""
+        if self._user.source != "keyword user=":
+            self._user, self._settings = Setting(user, source), None
+
     def _setting(self, key: str) -> Setting:
         return Setting(self.get(key), f"{key} ({self.source(key)})")
 

@@ -16,12 +16,12 @@ import time
 import weakref
 from typing import Any, Iterable, Mapping
 
-from . import checks, compat, deps, display, env as envs, envbuild, gateway, logs as logs_, master, progress
+from . import checks, compat, deps, display, env as envs, gateway, kerberos, logs as logs_, master, progress
 from . import secret_envvars as secret_envvars_, yarn_cli
 from .conf import HadoopConf
-from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
+from .exceptions import ConfigError, GatewayError, KnitException, SpecError
 from .shared import DEFAULT_LOG_TAIL, DEPS_DIR_NAME
-from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int, check_names
+from .spec import AppSpec, Resources, Staging, check_int, check_names
 from .states import APP_FINISHED, CONTAINER_ENDED, AppState
 from .yarn_api import YARNAPI
 
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 MASTER_TIMEOUT = master.MASTER_TIMEOUT
 
 
-class Knit(compat.Knit02):
+class Knit(compat.Knit02, deps.DepsMethods):
     """Connection to YARN and HDFS that runs one application: a command in a number of containers.
 
     Parameters
@@ -58,6 +58,9 @@ class Knit(compat.Knit02):
     pars : dict, optional
         Hadoop configuration entries (``{"yarn.resourcemanager.address": "host:8032"}``) overriding the
         configuration files.
+    principal, keytab : str, optional
+        Kerberos: log in from ``keytab`` instead of the ticket cache (``kinit``); the ApplicationMaster gets a
+        private copy to renew the delegation tokens, so applications outlive their maximum lifetime.
     knit_home, hdfs :
         knit 0.2's, accepted and ignored with a warning (:data:`knit.compat.IGNORED` says why).
     **kwargs
@@ -78,7 +81,7 @@ class Knit(compat.Knit02):
                  nn: str | None = None, nn_port: int | None = None, user: str | None = None,
                  lang: str = "C.UTF-8", pars: Mapping[str, Any] | None = None, password: str | None = None,
                  gateway_path: str = "", ws_path: str | None = None, knit_home: str | None = None,
-                 hdfs: Any = None, **kwargs: Any):
+                 hdfs: Any = None, principal: str | None = None, keytab: str | None = None, **kwargs: Any):
         check_int(replication_factor, "staging.replication")
         compat.warn_ignored(knit_home=knit_home, hdfs=hdfs)
         if not isinstance(upload_always, bool):
@@ -90,8 +93,11 @@ class Knit(compat.Knit02):
         self.lang = lang
         if pars is not None and not isinstance(pars, Mapping):
             raise ConfigError(f"pars must be a dict of Hadoop configuration entries; got {pars!r}")
-        self.conf = HadoopConf(pars=pars, rm=rm, rm_port=rm_port, nn=nn, nn_port=nn_port, user=user,
-                               hdfs_home=hdfs_home, autodetect=autodetect, **kwargs)
+        self.identity = kerberos.identity(principal, keytab)
+        self.conf = HadoopConf(pars={**(pars or {}), **self.identity.conf_entries()} or None, rm=rm,
+                               rm_port=rm_port, nn=nn, nn_port=nn_port, user=user, hdfs_home=hdfs_home,
+                               autodetect=autodetect, **kwargs)
+        kerberos.adopt_user(self.conf, self.identity)
         self.user: str = self.conf.user
         self.hdfs_home: str = self._qualify(self.conf.home_dir)
         self.hdfs = hdfs
@@ -129,7 +135,8 @@ class Knit(compat.Knit02):
               checks: bool = True, max_restarts: int = 0, detached: bool = False,
               tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0,
               names: Iterable[str] | None = None, finish_with: Iterable[str] | None = None,
-              max_attempts: int = AppSpec.max_attempts, secret_envvars: Mapping[str, str] | None = None) -> str:
+              max_attempts: int = AppSpec.max_attempts, secret_envvars: Mapping[str, str] | None = None,
+              file_systems: Iterable[str] | None = None, acls: Mapping[str, str] | None = None) -> str:
         """Run ``cmd`` in ``num_containers`` YARN containers; return the application id.
 
         Parameters
@@ -176,6 +183,11 @@ class Knit(compat.Knit02):
         secret_envvars : dict of str -> str, optional
             Environment variables whose values (tokens, passwords) must stay out of the spec, logs and
             launch_container.sh: they reach the containers in a private file (:mod:`knit.secret_envvars`).
+        file_systems : list of str, optional
+            Other file systems the application reaches (``hdfs://ns2``); Kerberos: it gets delegation tokens.
+        acls : dict, optional
+            ``{"VIEW_APP": "users groups", "MODIFY_APP": ...}`` (YARN's ACL form, ``"*"`` everyone): who else may
+            see it and read its logs, kill it. Default: the owner and the cluster's admins only.
 
         Returns
         -------
@@ -197,7 +209,9 @@ class Knit(compat.Knit02):
             staging=Staging(deps_dir=self.deps_dir, replication=self.replication_factor,
                             upload_always=self.upload_always),
             detached=detached, keep_alive=keep_alive, idle_timeout=idle_timeout, conf=self.conf.overrides(),
-            names=names, finish_with=finish_with)
+            names=names, finish_with=finish_with,
+            file_systems=list(file_systems) if isinstance(file_systems, (list, tuple)) else (file_systems or []),
+            acls=dict(acls) if isinstance(acls, Mapping) else (acls or {}))
         spec.validate()  # cheap checks first, before any file is zipped or inspected
         secrets = secret_envvars_.check(secret_envvars, spec.envvars)
         spec.files, spec.env = envs.file_specs(files), envs.env_spec(env)
@@ -227,6 +241,8 @@ class Knit(compat.Knit02):
         self._require_idle()
         spec = self.prepare(spec)
         secrets = secret_envvars_.to_json(secret_envvars_.check(secret_envvars, spec.envvars))
+        if self.conf.kerberos:  # no ticket nor keytab: say so now, not as the pre-flight's HTTP 401
+            self.check_credentials()
         if checks:
             self._pre_flight_checks(spec)
         client = gateway.client()
@@ -237,6 +253,11 @@ class Knit(compat.Knit02):
         logger.info("submitted %s (uploaded %s, reused %s)", self.app_id, result.get("uploaded"),
                     result.get("reused"))
         return self.app_id
+
+    def check_credentials(self) -> dict:
+        """Who the client JVM acts as here, ``{user, principal, keytab, kerberos}``; a :class:`KerberosError` on a
+        Kerberos cluster with neither a ticket (``kinit``) nor a keytab that logs in."""
+        return json.loads(gateway.client().call("identity", self._conf_json))
 
     def _pre_flight_checks(self, spec: AppSpec) -> None:
         """Can YARN run this request at all (queue, maximum allocation, largest node), and now (free
@@ -260,6 +281,7 @@ class Knit(compat.Knit02):
         k = cls(**kwargs)
         k.app_id, k.detached = app_id, True
         k.report()  # raises ApplicationNotFound for an unknown id
+        gateway.client().call("checkView", app_id, k._conf_json)  # PermissionDenied without VIEW_APP
         return k
 
     def _require_app(self, what: str) -> str:
@@ -436,23 +458,6 @@ class Knit(compat.Knit02):
         """Print :meth:`logs` in a readable form."""
         logs_.print_logs(self.logs(container_id, shell))
 
-    @staticmethod
-    def create_env(env_name: str, packages: Iterable[str] | None = None, remove: bool = False,
-                   channels: Iterable[str] | None = None, conda_pars: Mapping[str, Any] | None = None,
-                   **kwargs: Any) -> str:
-        """Build a zipped environment (conda tool, else pip), or re-use the one of that name without ``packages``;
-        return its path (:func:`knit.envbuild.create_env`; ``conda_pars``: ``CondaCreator`` arguments, knit 0.2)."""
-        return envbuild.create_env(env_name, packages=packages, remove=remove, channels=channels,
-                                   **{**(conda_pars or {}), **kwargs})
-
-    def list_envs(self) -> list[dict]:
-        """Environments already uploaded to ``<hdfs_home>/.knitDeps``: ``name, path, size, ...``."""
-        return deps.list_envs(self.deps_dir, self._conf_json)
-
-    def prune_deps(self, older_than: float = 0) -> dict[str, list[str]]:
-        """Remove the copies in ``.knitDeps`` that no live application of yours references and that were not
-        used for ``older_than`` seconds; ``{"removed": [...], "kept": [...]}`` (:func:`knit.deps.prune`)."""
-        return deps.prune(self.deps_dir, self._conf_json, older_than)
 
     def __enter__(self) -> "Knit":
         return self

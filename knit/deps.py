@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import numbers
+from typing import Any, Iterable, Mapping
 
-from . import gateway
+from . import envbuild, gateway
 from .archives import archive_suffix
 from .exceptions import SpecError
 
@@ -40,3 +41,28 @@ def prune(deps_dir: str, conf_json: str, older_than: float = 0) -> dict[str, lis
         raise SpecError(f"older_than must be a number of seconds >= 0; got {older_than!r}")
     text = gateway.client().call("pruneDeps", deps_dir, int(older_than * 1000), conf_json)
     return json.loads(text)
+
+
+class DepsMethods:
+    """:class:`knit.Knit`'s methods for environments and its deps dir (a mixin)."""
+
+    deps_dir: str
+    _conf_json: str
+
+    @staticmethod
+    def create_env(env_name: str, packages: Iterable[str] | None = None, remove: bool = False,
+                   channels: Iterable[str] | None = None, conda_pars: Mapping[str, Any] | None = None,
+                   **kwargs: Any) -> str:
+        """Build a zipped environment (conda tool, else pip), or re-use the one of that name without ``packages``;
+        return its path (:func:`knit.envbuild.create_env`; ``conda_pars``: ``CondaCreator`` arguments, knit 0.2)."""
+        return envbuild.create_env(env_name, packages=packages, remove=remove, channels=channels,
+                                   **{**(conda_pars or {}), **kwargs})
+
+    def list_envs(self) -> list[dict]:
+        """Environments already uploaded to ``<hdfs_home>/.knitDeps``: ``name, path, size, ...``."""
+        return list_envs(self.deps_dir, self._conf_json)
+
+    def prune_deps(self, older_than: float = 0) -> dict[str, list[str]]:
+        """Remove the copies in ``.knitDeps`` that no live application of yours references and that were not
+        used for ``older_than`` seconds; ``{"removed": [...], "kept": [...]}`` (:func:`knit.deps.prune`)."""
+        return prune(self.deps_dir, self._conf_json, older_than)

@@ -97,3 +97,13 @@ class ResourceLimitError(PreflightError, SpecError):
 class InsufficientResources(PreflightError):
     """Kept for code that catches it: the pre-flight no longer raises it, since YARN queues a request that
     does not fit the resources free right now (it logs a warning instead)."""
+
+
+class KerberosError(ConfigError):
+    """No usable Kerberos credential: no ticket and no keytab, a keytab that cannot log in, or delegation tokens
+    past their lifetime. The message says what to do (``kinit``, ``principal=``/``keytab=``)."""
+
+
+class PermissionDenied(YARNError, PermissionError):
+    """The cluster refused this user: an application's ACL (VIEW_APP, MODIFY_APP) or an HDFS permission. The
+    message names the user and what was refused."""

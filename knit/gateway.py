@@ -33,8 +33,8 @@ from typing import Any, Callable
 from py4j.java_gateway import GatewayParameters, JavaGateway
 from py4j.protocol import Py4JError, Py4JJavaError, Py4JNetworkError, escape_new_line
 
-from .exceptions import (ApplicationNotFound, ConfigError, GatewayError, KnitException, SpecError,
-                         YARNError)
+from .exceptions import (ApplicationNotFound, ConfigError, GatewayError, KerberosError, KnitException,
+                         PermissionDenied, SpecError, YARNError)
 from .hadoop_jvm import java_executable, jvm_options
 
 logger = logging.getLogger(__name__)
@@ -192,7 +192,13 @@ def client_command(java: str, classpath: str, conn_file: str, workdir: str) -> l
         with open(argfile, "w") as f:
             f.write(f"-cp {_argfile_escape(classpath)}\n")
         cp_args = [f"@{argfile}"]
-    return [java, *options, CLIENT_HEAP, "-XX:+UseSerialGC", *cp_args, GATEWAY_MAIN, conn_file]
+    return [java, *options, *krb5_options(), CLIENT_HEAP, "-XX:+UseSerialGC", *cp_args, GATEWAY_MAIN, conn_file]
+
+
+def krb5_options(environ: dict[str, str] | None = None) -> list[str]:
+    """``-Djava.security.krb5.conf`` from ``KRB5_CONFIG``: MIT tools read that variable, Java does not."""
+    krb5 = (os.environ if environ is None else environ).get("KRB5_CONFIG")
+    return [f"-Djava.security.krb5.conf={krb5}"] if krb5 else []
 
 
 def _tail(path: str, limit: int = 3000) -> str:
@@ -336,6 +342,8 @@ def _stop_process(proc: subprocess.Popen, timeout: float = 60.0) -> None:
 
 
 _JAVA_ERRORS: list[tuple[str, type[KnitException]]] = [
+    ("KerberosException", KerberosError),
+    ("AccessControlException", PermissionDenied),
     ("ApplicationNotFoundException", ApplicationNotFound),
     ("SpecException", SpecError),
     ("IllegalArgumentException", SpecError),
@@ -368,7 +376,8 @@ def call_java(method: Callable, *args: Any) -> Any:
 
     ``ApplicationNotFoundException`` -> :class:`ApplicationNotFound`; ``SpecException`` and
     ``IllegalArgumentException`` (bad spec or missing input) -> :class:`SpecError`;
-    ``ConfigErrorException`` -> :class:`ConfigError`; anything else from Java -> :class:`YARNError`; a lost
+    ``ConfigErrorException`` -> :class:`ConfigError`; ``KerberosException`` -> :class:`KerberosError`;
+    ``AccessControlException`` (an ACL or HDFS permission) -> :class:`PermissionDenied`; anything else from Java -> :class:`YARNError`; a lost
     connection -> :class:`GatewayError`.
     """
     try:

@@ -14,7 +14,7 @@ import time
 from typing import Any, Callable
 
 from . import gateway
-from .exceptions import ApplicationFailed, GatewayError, KnitException
+from .exceptions import ApplicationFailed, GatewayError, KnitException, PermissionDenied
 from .states import APP_FINISHED
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ def master_address(app_id: str, conf_json: str, status: Status, timeout: float) 
         raise_if_ended(app_id, report)
         try:
             text = client.call("masterAddress", app_id, conf_json)
+        except PermissionDenied:  # another user's application: waiting changes nothing
+            raise
         except KnitException as e:  # the AM has not published its address yet
             text, last_error = None, e
         info = json.loads(text) if text else None

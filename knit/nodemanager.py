@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from .exceptions import YARNError
+from .exceptions import PermissionDenied, YARNError
 from .rest import RESTClient
 
+_NOT_AUTHORIZED = re.compile(r"User \[?[^\]\s]+\]? is not authorized to view the logs[^\n']*")
 _CONTAINER_ID = re.compile(r"^container_(e\d+_)?\d+_\d+_\d+_\d+$")
 
 
@@ -55,6 +56,10 @@ class NodeManagerAPI(RESTClient):
         params = None if tail is None else {"size": -int(tail)}
         r = self._get_node(node_http_address, f"containerlogs/{container_id}/{quote(file, safe='')}", raw=True,
                            params=params)
+        if not r.ok and _NOT_AUTHORIZED.search(r.text or ""):  # a text/plain 404 from the NodeManager's ACL check
+            raise PermissionDenied(f"{_NOT_AUTHORIZED.search(r.text).group(0)} (the application's VIEW_APP ACL "
+                                   f"does not include {self.user}; its owner can grant it with acls={{'VIEW_APP': "
+                                   f"'{self.user}'}})")
         if not r.ok:
             self._decode("GET", r.url, r)
         return _log_end(r.content, tail)

@@ -17,8 +17,10 @@ from urllib.parse import urlsplit
 
 import requests
 
+from . import kerberos as krb
 from .conf import HadoopConf
-from .exceptions import ApplicationNotFound, AuthenticationError, ConfigError, YARNError
+from .exceptions import (ApplicationNotFound, AuthenticationError, ConfigError, KerberosError, PermissionDenied,
+                         YARNError)
 from .hadoop_xml import login_user
 
 logger = logging.getLogger(__name__)
@@ -42,7 +44,8 @@ class RESTClient:
     def __init__(self, rm: str | None = None, rm_port: int | str | None = None, scheme: str | None = None,
                  gateway_path: str = "", kerberos: bool | None = None, username: str | None = None,
                  password: str | None = None, verify: bool | str = True, conf: HadoopConf | None = None,
-                 timeout: float = 30.0, retries: int = 2, ws_path: str | None = None) -> None:
+                 timeout: float = 30.0, retries: int = 2, ws_path: str | None = None, principal: str | None = None,
+                 keytab: str | os.PathLike | None = None) -> None:
         if scheme not in (None, "http", "https"):
             raise ConfigError(f"scheme={scheme!r}: expected 'http' or 'https'")
         if rm is None and conf is None:
@@ -62,8 +65,12 @@ class RESTClient:
         self.session = requests.Session()
         self.session.verify = verify
         self.session.headers.update({"Accept": "application/json"})
+        self.identity = krb.identity(principal, keytab) if (principal or keytab) else (
+            krb.from_conf(conf) if conf is not None else krb.Identity())
+        if self.kerberos and not username:  # Kerberos says who we are, not HADOOP_USER_NAME
+            self.user = krb.user_name(self.identity) or self.user
         if self.kerberos:
-            self.session.auth = _spnego_auth()
+            self.session.auth = krb.spnego_auth(self.identity)
         elif password is not None:  # HTTP basic, for gateways that ask for it; Hadoop itself takes user.name
             self.session.auth = (self.user, password)
 
@@ -128,8 +135,7 @@ class RESTClient:
             for i in order:
                 url = f"{self.bases[i]}{self.ws_root}/v1/{path}"
                 try:
-                    r = self.session.request(method, url, params=self._params(params), json=json,
-                                             timeout=self.timeout)
+                    r = self._send(method, url, params=self._params(params), json=json)
                 except requests.exceptions.ReadTimeout:  # it may have acted on the request: never retried
                     raise self._timeout(method, url) from None
                 except requests.exceptions.SSLError as e:
@@ -160,6 +166,17 @@ class RESTClient:
         return yarn_error(f"{method} {url} -> HTTP 401: authentication required ({challenge or 'no challenge'})"
                           f"{hint}", r, cls=AuthenticationError)
 
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """One HTTP request; a SPNEGO exchange that fails (no ticket, a bad keytab) is a KerberosError."""
+        try:
+            return self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.exceptions.RequestException:
+            raise
+        except Exception as e:  # requests-gssapi's errors are not RequestExceptions
+            if self.kerberos and type(e).__module__.startswith(("requests_gssapi", "gssapi", "spnego")):
+                raise krb.spnego_failure(url, e, self.identity) from None
+            raise
+
     def _timeout(self, method: str, url: str) -> YARNError:
         return yarn_error(f"{method} {url}: no answer within {self.timeout:g} s (timeout=)")
 
@@ -184,7 +201,7 @@ class RESTClient:
             try:
                 # a log is text/plain: the NodeManager fails a request that accepts only JSON (HTTP 503)
                 headers = {"Accept": "text/plain, */*"} if raw else None
-                r = self.session.get(url, params=self._params(params), timeout=self.timeout, headers=headers)
+                r = self._send("GET", url, params=self._params(params), headers=headers)
             except requests.exceptions.ReadTimeout:
                 raise self._timeout("GET", url) from None
             except requests.exceptions.SSLError as e:
@@ -207,6 +224,11 @@ class RESTClient:
             return data
         if r.ok and not r.content:
             return None
+        if r.status_code == 401 and self.kerberos:  # SPNEGO had no ticket to offer (or the server took none)
+            raise KerberosError(f"{method} {url} -> HTTP 401: the server wants Kerberos (SPNEGO) and "
+                                + (f"the keytab {self.identity.keytab} of {self.identity.principal} was not "
+                                   "accepted" if self.identity.uses_keytab
+                                   else f"there is no usable ticket; {krb.HOW_TO_LOG_IN}"))
         if r.status_code == 401:  # whatever the body (HTML, or the web server's own JSON message)
             raise self._unauthorized(method, url, r)
         remote = data.get("RemoteException") if isinstance(data, dict) else None
@@ -214,10 +236,15 @@ class RESTClient:
             cls = YARNError
             if r.status_code == 404 and "/apps/" in url:
                 cls = ApplicationNotFound
+            elif r.status_code == 403 or "AccessControlException" in str(remote.get("exception")):
+                cls = PermissionDenied
             return_msg = f"{remote.get('exception', 'error')}: {remote.get('message', '')}"
             raise yarn_error(f"{method} {url} -> HTTP {r.status_code} {return_msg}", r, remote, cls)
         if isinstance(data, dict) and data.get("message"):  # the web server's own JSON error (Jetty)
-            raise yarn_error(f"{method} {url} -> HTTP {r.status_code}: {data['message']}", r)
+            raise yarn_error(f"{method} {url} -> HTTP {r.status_code}: {data['message']}", r,
+                             cls=PermissionDenied if r.status_code == 403 else YARNError)
+        if r.status_code == 403:  # the RM's own refusals (an ACL) come as plain text
+            raise yarn_error(f"{method} {url} -> HTTP 403: {(r.text or '').strip()[:500]}", r, cls=PermissionDenied)
         title = _TITLE.search(r.text or "")
         looks_html = "html" in ctype or (r.text or "").lstrip().lower().startswith(("<!doctype html", "<html"))
         what = "an HTML page" if looks_html else f"{ctype or 'no content type'}"
@@ -253,13 +280,3 @@ def _tls_error(url: str, e: Exception) -> YARNError:
 
 def _default_user() -> str:
     return os.environ.get("HADOOP_USER_NAME") or login_user()
-
-
-def _spnego_auth() -> Any:
-    try:
-        from requests_gssapi import HTTPSPNEGOAuth  # optional dependency
-    except ImportError:
-        raise ConfigError("the cluster uses Kerberos (hadoop.security.authentication=kerberos): install the "
-                          "optional dependency requests-gssapi (`pip install requests-gssapi`), or pass "
-                          "kerberos=False") from None
-    return HTTPSPNEGOAuth()

@@ -240,6 +240,8 @@ class AppSpec(_Doc):
     detached: bool = False
     keep_alive: bool = False
     idle_timeout: int = 0
+    file_systems: list[str] = field(default_factory=list)
+    acls: dict[str, str] = field(default_factory=dict)
     conf: dict[str, str] = field(default_factory=dict)
     # Optional, and left out of the document while None, so a spec without them reads as before.
     names: list[str] | None = field(default=None, metadata=_json("containers.names", **_ABSENT_IF_NONE))

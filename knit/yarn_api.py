@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from . import syslogs, yarn_cli
 from .checks import preflight
-from .exceptions import ApplicationNotFound, YARNError
+from .exceptions import ApplicationNotFound, PermissionDenied, YARNError
 from .nodemanager import NodeManagerAPI, check_container_id, normalize_container
 from .rest import yarn_error
 from .states import APP_FINISHED, APP_LIVE, AppState, NodeState
@@ -62,8 +62,12 @@ class YARNAPI(NodeManagerAPI):
         (``/gateway/default/resourcemanager``, whose ``/v1/`` is the RM's ``/ws/v1/``); then ``rm`` is the
         gateway's host and port. Default ``<gateway_path>/ws``.
     kerberos : bool, optional
-        Authenticate with SPNEGO (needs the optional ``requests-gssapi``). Default: when the configuration says
-        ``hadoop.security.authentication=kerberos``.
+        Authenticate with SPNEGO (needs the optional ``requests-gssapi``, the ``kerberos`` extra). Default: when
+        the configuration says ``hadoop.security.authentication=kerberos``. The ticket comes from the ticket
+        cache (``kinit``), or from ``keytab``.
+    principal, keytab : str, optional
+        Log in as ``principal`` from ``keytab`` (into a private in-memory ticket cache) instead of using the
+        ticket cache. Default: the identity ``conf`` names (``Knit(principal=, keytab=)``), else the ticket cache.
     username : str, optional
         The user to act as (``user.name=`` with simple authentication, which is all Hadoop needs when
         ``hadoop.http.authentication.simple.anonymous.allowed`` is false; the user ``kill_all`` filters on).
@@ -197,7 +201,10 @@ class YARNAPI(NodeManagerAPI):
         With ``wait`` (default) polls until the application has left the live states, for at most ``timeout`` s.
         """
         check_app_id(app_id)
-        state = self._rm("PUT", f"cluster/apps/{app_id}/state", json={"state": AppState.KILLED})["state"]
+        try:
+            state = self._rm("PUT", f"cluster/apps/{app_id}/state", json={"state": AppState.KILLED})["state"]
+        except PermissionDenied as e:
+            raise PermissionDenied(f"{e} (user {self.user} is not in the application's MODIFY_APP ACL)") from None
         deadline = time.monotonic() + timeout
         delay = 0.1
         while wait and state not in APP_FINISHED:

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Knit needs on a fresh machine, idempotently: a JDK and Maven (Debian's, if missing), MIT
 # Kerberos clients for the secure local cluster (kinit/klist, and the headers python-gssapi builds against), a
-# virtualenv in .venv with Knit and its test/dask extras (which builds knit.jar with Maven), and Hadoop's jars
+# virtualenv in .venv with Knit and its test/dask/kerberos extras (which builds knit.jar with Maven; the kerberos
+# extra builds python-gssapi from source against libkrb5-dev: about 1 min of CPU, 4.5 min on a loaded 2-core
+# machine, once per fresh venv), and Hadoop's jars
 # for the local cluster (resolved once by Maven into ~/.cache/knit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +25,6 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip setuptools wheel
-.venv/bin/python -m pip install -q ".[test,dask]"
+.venv/bin/python -m pip install -q ".[test,dask,kerberos]"
 # Fetch Hadoop's jars now rather than inside the first test's deadline.
 .venv/bin/python -c "from knit.localcluster import hadoop_lib_dir; print('setup: Hadoop jars in', hadoop_lib_dir())"

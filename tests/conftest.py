@@ -6,7 +6,7 @@ Tests under ``tests/integration`` are marked ``integration`` and get real cluste
   ``KNIT_TEST_CLUSTER=<dir>`` points it at a cluster already running there (``knit cluster up --dir <dir>``)
   instead, to save the start-up while developing.
 - ``secure_cluster``: one Kerberized cluster per run (KDC, users ``alice`` and ``bob``), started the first time a
-  test asks for it.
+  test asks for it (``KNIT_TEST_SECURE_CLUSTER=<dir>``: one already running there, as for the plain one).
 - ``cluster_factory``: small clusters of a test module's own, for tests that break them on purpose (a node
   stopped, the RM restarted...); ``point_at(cluster)`` makes this process (``HADOOP_CONF_DIR``, ``PATH``, Knit's
   client JVM) use one of them until the test ends.
@@ -103,8 +103,12 @@ def secure_cluster(tmp_path_factory):
 
     It does not point the process at itself: tests use ``point_at(secure_cluster)`` for that.
     """
-    cluster = LocalCluster(nodes=2, nm_memory=2048, dir=tmp_path_factory.mktemp("secure"), secure=True).start()
-    with _session_cluster(cluster, owned=True):
+    existing = os.environ.get("KNIT_TEST_SECURE_CLUSTER")  # `knit cluster up --secure --dir <dir>`, while developing
+    if existing:
+        cluster = LocalCluster.attach(existing)
+    else:
+        cluster = LocalCluster(nodes=2, nm_memory=2048, dir=tmp_path_factory.mktemp("secure"), secure=True).start()
+    with _session_cluster(cluster, owned=not existing):
         yield cluster
 
 

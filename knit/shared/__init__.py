@@ -12,6 +12,8 @@ name (Hadoop's ``YarnApplicationState``, ``FinalApplicationStatus``, ``LogAggreg
   the working directory's listing), which ``Knit.logs()`` leaves out unless asked; ``default_log_tail``, the
   bytes of each log file it returns by default (the end); ``truncated_log_note``, the line that starts a log
   of which only the end is shown.
+  ``principal_conf`` and ``keytab_conf``, the configuration entries (in a spec's ``conf`` and the client JVM's
+  overrides) that name the Kerberos principal and keytab a client logs in with.
 - ``schema.json``: the application spec (``spec/schema.json`` in the source tree; :mod:`knit.schema`,
   ``org.knit.spec.Schema``), with its examples in ``spec/examples`` run by both test suites.
 - ``cli.json``: the options of ``knit start`` and ``hadoop jar knit.jar`` (:mod:`knit.cli_start`,
@@ -48,3 +50,6 @@ DEBUG_LOG_FILES: tuple[str, ...] = tuple(read_json("names.json")["debug_log_file
 DEFAULT_LOG_TAIL: int = read_json("names.json")["default_log_tail"]
 #: Starts a log of which only the end is shown: ``.format(omitted=..., length=...)``.
 TRUNCATED_LOG_NOTE: str = read_json("names.json")["truncated_log_note"]
+#: Configuration entries naming the Kerberos identity a client logs in with (``Knit(principal=, keytab=)``).
+PRINCIPAL_CONF: str = read_json("names.json")["principal_conf"]
+KEYTAB_CONF: str = read_json("names.json")["keytab_conf"]

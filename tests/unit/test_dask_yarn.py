@@ -505,3 +505,23 @@ def test_runner_starts_a_named_worker_sized_by_its_container(monkeypatch, cls, f
     assert args[args.index("--nthreads") + 1] == "3" and args[args.index("--memory-limit") + 1] == "800MiB"
     assert args[-2 - len(flags):-2] == flags
     assert args[-2:] == ["--resources", "GPU=1"]
+
+
+def test_kerberos_identity_from_dask_config_reaches_knit(monkeypatch, tmp_path):
+    """yarn.principal / yarn.keytab (as DaskYARNCluster(principal=, keytab=)) are the Knit's identity."""
+    import knit
+    seen = {}
+
+    def fake_knit(**kwargs):
+        seen.update(kwargs)
+        return FakeKnit()
+    monkeypatch.setattr(knit, "Knit", fake_knit)
+    with dask.config.set({"yarn.principal": "alice@R", "yarn.keytab": str(tmp_path / "a.keytab")}):
+        DaskYARNCluster().close()
+    assert (seen["principal"], seen["keytab"]) == ("alice@R", str(tmp_path / "a.keytab"))
+    seen.clear()
+    DaskYARNCluster(principal="bob@R", keytab="/k").close()  # keywords win; no config, no identity keywords
+    assert (seen["principal"], seen["keytab"]) == ("bob@R", "/k")
+    seen.clear()
+    DaskYARNCluster().close()
+    assert "principal" not in seen and "keytab" not in seen

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import socket
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -20,60 +18,6 @@ from knit.exceptions import AuthenticationError, ConfigError, YARNError
 from knit.yarn_api import YARNAPI
 
 FIXTURES = Path(__file__).parent / "fixtures" / "conf"
-
-
-class Server:
-    """A loopback HTTP server answering every request with one canned response; counts requests."""
-
-    def __init__(self, status: int, body: bytes, ctype: str, delay: float = 0.0,
-                 headers: dict[str, str] | None = None):
-        self.requests = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                outer.requests += 1
-                if delay:
-                    time.sleep(delay)
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_PUT = do_GET  # noqa: N815
-
-            def log_message(self, *args):
-                pass
-
-        class Quiet(ThreadingHTTPServer):
-            def handle_error(self, request, client_address):
-                pass  # the client hung up on a slow answer: expected in the timeout test
-
-        self.httpd = Quiet(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.address = f"127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def server(request):
-    servers = []
-
-    def make(*args, **kw):
-        s = Server(*args, **kw)
-        servers.append(s)
-        return s
-    yield make
-    for s in servers:
-        s.close()
 
 
 def free_port() -> int:
@@ -171,7 +115,7 @@ def test_connection_errors_are_retried_then_name_every_address_and_their_source(
 ACTIVE_INFO = b'{"clusterInfo": {"state": "STARTED", "haState": "ACTIVE"}}'
 
 
-def ha_pair(standby: Server, active: Server, **kwargs) -> YARNAPI:
+def ha_pair(standby: "Server", active: "Server", **kwargs) -> YARNAPI:
     return YARNAPI(**kwargs, conf=HadoopConf(pars={"yarn.resourcemanager.ha.enabled": "true",
                                          "yarn.resourcemanager.ha.rm-ids": "rm1,rm2",
                                          "yarn.resourcemanager.webapp.address.rm1": standby.address,

@@ -24,7 +24,8 @@ def full_spec() -> AppSpec:
                        FileSpec(source="hdfs://nn/x/lib.zip", name="lib", type="ARCHIVE")],
                 env=EnvSpec(source="/envs/dev.zip", name="dev", root="dev", python="bin/python3"),
                 staging=Staging(deps_dir=DEPS, replication=1, upload_always=True), detached=True,
-                keep_alive=True, idle_timeout=300, conf={"yarn.resourcemanager.address": "rm:8032"})
+                keep_alive=True, idle_timeout=300, file_systems=["hdfs://ns2"], acls={"VIEW_APP": "bob"},
+                conf={"yarn.resourcemanager.address": "rm:8032"})
 
 
 def test_json_has_the_contract_shape():
@@ -38,7 +39,8 @@ def test_json_has_the_contract_shape():
                   {"source": "hdfs://nn/x/lib.zip", "name": "lib", "type": "ARCHIVE"}],
         "env": {"source": "/envs/dev.zip", "name": "dev", "root": "dev", "python": "bin/python3"},
         "staging": {"deps_dir": DEPS, "replication": 1, "upload_always": True},
-        "detached": True, "keep_alive": True, "idle_timeout": 300, "conf": {"yarn.resourcemanager.address": "rm:8032"},
+        "detached": True, "keep_alive": True, "idle_timeout": 300, "file_systems": ["hdfs://ns2"],
+        "acls": {"VIEW_APP": "bob"}, "conf": {"yarn.resourcemanager.address": "rm:8032"},
     }
 
 

@@ -107,9 +107,10 @@ public final class LocalClusterMain {
       secure.login(conf);
     }
 
+    applyExtraConf(conf);
     startHdfs(conf);
     YarnSettings.apply(conf, options, dir);
-    options.conf.forEach(conf::set);
+    applyExtraConf(conf);
     SiteFiles.writeServerConf(conf, new File(dir, SERVER_CONF));
     startYarn(conf);
     control = new ClusterControl(yarn, options);
@@ -117,6 +118,13 @@ public final class LocalClusterMain {
     writeConf(confDir, conf);
     SiteFiles.writeClusterJson(dir, info(conf, confDir));
     System.err.println("local cluster ready: " + new File(dir, "cluster.json"));
+  }
+
+  /** {@code --conf} settings win over ours (set before HDFS starts and again over YARN's). */
+  private void applyExtraConf(Configuration conf) {
+    for (Map.Entry<String, String> e : options.conf.entrySet()) {
+      conf.set(e.getKey(), e.getValue(), "--conf");
+    }
   }
 
   private void startHdfs(Configuration conf) throws Exception {

@@ -73,6 +73,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   /** Where this attempt leaves its records for the next one; null without a staging dir (unit tests). */
   private final AmState state;
   private final Path stagingDir;
+  private final CredentialRenewer tokenRenewer;
   private final AtomicBoolean finished = new AtomicBoolean();
   /** Ended without unregistering (the RM ended the attempt, or unregistering failed): containers keep running. */
   private volatile boolean abandoned;
@@ -112,6 +113,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     this.stagingDir = stagingDir == null ? null : new Path(stagingDir);
     this.launcher = new ContainerLauncher(spec, conf, tracker, credentials, this.stagingDir);
     this.state = stagingDir == null ? null : new AmState(conf, this.stagingDir, attempt);
+    this.tokenRenewer = new CredentialRenewer(conf, spec, credentials, launcher::tokensRenewed);
   }
 
   public static void main(String[] args) {
@@ -153,6 +155,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     rm.init(conf);
     rm.start();
     launcher.start(this);
+    tokenRenewer.start();
     MasterEntryPoint entryPoint = new MasterEntryPoint(this, tracker);
     // Bound to every interface: Python connects from the edge node. Py4J refuses anyone without the secret.
     GatewayServer gateway = Py4jServers.start(entryPoint, InetAddress.getByName("0.0.0.0"), secret);
@@ -291,6 +294,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
       return;
     }
     LOG.info("Finishing: {} {}", status, diagnostics);
+    tokenRenewer.stop();
     try {
       allocator.stop();
       rm.unregisterApplicationMaster(status, diagnostics, null);
@@ -327,7 +331,9 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     }
     LOG.info("{} ended {} (exit status {}, {}): {}", r.label(), r.state(), r.exitStatus, c.exitClass.json(),
         r.diagnostics);
-    if (c.replace) {
+    if (c.replace && tokenRenewer.expired() != null) {
+      finish(FinalApplicationStatus.FAILED, r.label() + " ended and cannot be replaced: " + tokenRenewer.expired());
+    } else if (c.replace) {
       LOG.info("Replacing {} ({}; restarts used {} of {})", r.label(), c.exitClass.json(), c.replacementRestarts,
           spec.maxRestarts);
       allocator.request(Collections.singletonList(r.name), r.memory, r.vcores, c.replacementRestarts, r.label());
@@ -408,6 +414,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   }
 
   private void checkSize(int memory, int vcores) {
+    tokenRenewer.checkUsable(); // dead tokens: no container could localize anything nor reach HDFS
     Resource max = maxCapability;
     if (max != null && (memory > max.getMemorySize() || vcores > max.getVirtualCores())) {
       throw new IllegalArgumentException("a container of " + memory + " MB and " + vcores + " vcores is more than the "

@@ -3,6 +3,7 @@ package org.knit.am;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,9 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.DataOutputBuffer;
 import org.apache.hadoop.security.Credentials;
+import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.security.token.Token;
+import org.apache.hadoop.yarn.api.records.ApplicationAccessType;
 import org.apache.hadoop.yarn.api.records.Container;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
@@ -65,8 +68,14 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
 
   private final ContainerTracker tracker;
   private final Map<String, LocalResource> resources;
+  /** The application's ACLs, on every container: a NodeManager takes them from the first it starts. */
+  private final Map<ApplicationAccessType, String> acls = new EnumMap<>(ApplicationAccessType.class);
   private final String command;
-  private final ByteBuffer tokens;
+  /** What containers get: the AM's tokens minus the AM-RM token, with renewed ones replacing their elders. */
+  private final Credentials containerCredentials;
+  private volatile ByteBuffer tokens;
+  /** Without Kerberos, the user containers act as in HDFS (HDFS believes HADOOP_USER_NAME); null with Kerberos. */
+  private final String hadoopUser;
   private final NMClientAsync nm;
   /** Containers this attempt started through {@link #nm} (only those can be stopped through it). */
   private final Set<String> launched = ConcurrentHashMap.newKeySet();
@@ -81,8 +90,14 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
     if (stagingDir != null) {  // null only in unit tests that launch nothing
       this.resources.putAll(stagedResources(stagingDir.getFileSystem(conf), stagingDir));
     }
+    for (Map.Entry<String, String> e : spec.applicationAcls().entrySet()) {
+      acls.put(ApplicationAccessType.valueOf(e.getKey()), e.getValue());
+    }
     this.command = LaunchScript.command();
-    this.tokens = containerTokens(amCredentials);
+    this.containerCredentials = forContainers(amCredentials);
+    this.tokens = serialize(containerCredentials);
+    this.hadoopUser = UserGroupInformation.isSecurityEnabled() ? null
+        : UserGroupInformation.getCurrentUser().getShortUserName();
     this.nm = NMClientAsync.createNMClientAsync(this);
     nm.init(conf);
   }
@@ -117,8 +132,12 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
   void launch(ContainerRecord r) {
     launched.add(r.containerId());
     // A fresh context per container: the records are not safe to share between concurrent launches.
-    ContainerLaunchContext ctx = ContainerLaunchContext.newInstance(new HashMap<>(resources),
-        environment(r, sharedEnv), Collections.singletonList(command), null, tokens.duplicate(), null);
+    Map<String, String> env = environment(r, sharedEnv);
+    if (hadoopUser != null) {
+      env.put("HADOOP_USER_NAME", hadoopUser);
+    }
+    ContainerLaunchContext ctx = ContainerLaunchContext.newInstance(new HashMap<>(resources), env,
+        Collections.singletonList(command), null, tokens.duplicate(), new EnumMap<>(acls));
     nm.startContainerAsync(r.container(), ctx);
   }
 
@@ -187,15 +206,38 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
 
   /** The AM's tokens minus the AM-RM token; secret keys (our gateway secret) are not copied. */
   static ByteBuffer containerTokens(Credentials am) throws IOException {
+    return serialize(forContainers(am));
+  }
+
+  static Credentials forContainers(Credentials am) {
     Credentials forContainers = new Credentials();
     for (Token<?> t : am.getAllTokens()) {
       if (!AMRMTokenIdentifier.KIND_NAME.equals(t.getKind())) {
         forContainers.addToken(t.getService(), t);
       }
     }
+    return forContainers;
+  }
+
+  private static ByteBuffer serialize(Credentials creds) throws IOException {
     DataOutputBuffer out = new DataOutputBuffer();
-    forContainers.writeTokenStorageToStream(out);
+    creds.writeTokenStorageToStream(out);
     return ByteBuffer.wrap(out.getData(), 0, out.getLength());
+  }
+
+  /**
+   * Containers started from now on get {@code fresh} tokens (renewed delegation tokens) in place of those for the
+   * same services; never an AM-RM token or a secret key, whatever {@code fresh} holds.
+   */
+  synchronized void tokensRenewed(Credentials fresh) throws IOException {
+    renew(containerCredentials, fresh);
+    tokens = serialize(containerCredentials);
+  }
+
+  /** {@code current} with {@code fresh}'s delegation tokens in place of those for the same services. */
+  static Credentials renew(Credentials current, Credentials fresh) {
+    current.addAll(forContainers(fresh));
+    return current;
   }
 
   private ContainerRecord record(ContainerId id) {

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileSystem;
 import org.knit.common.Json;
+import org.knit.common.Knit;
 import org.knit.spec.ApplicationSpec;
 import org.knit.spec.SpecException;
 import org.knit.spec.SpecJson;
@@ -231,6 +232,11 @@ public final class Client {
     }
 
     int submit(ApplicationSpec spec) throws Exception {
+      // --principal/--keytab: the client logs in from the keytab (Identity), as Knit(principal=, keytab=) does.
+      if (value("principal") != null || value("keytab") != null) {
+        spec.conf.put(Knit.PRINCIPAL_CONF, value("principal") == null ? "" : value("principal"));
+        spec.conf.put(Knit.KEYTAB_CONF, value("keytab") == null ? "" : new File(value("keytab")).getAbsolutePath());
+      }
       ClientEntryPoint knit = new ClientEntryPoint();
       // Ctrl-C or SIGTERM while we wait: an application that is not detached goes with us, as with knit start.
       Runtime.getRuntime().addShutdownHook(new Thread(knit::killAttached, "knit-cli-shutdown"));

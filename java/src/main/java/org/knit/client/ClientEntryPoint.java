@@ -8,6 +8,7 @@ import org.knit.common.Knit;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.PrivilegedExceptionAction;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -23,6 +24,8 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.IOUtils;
+import org.apache.hadoop.security.AccessControlException;
+import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.api.records.LogAggregationStatus;
@@ -46,16 +49,41 @@ public final class ClientEntryPoint {
   private static final EnumSet<LogAggregationStatus> AGGREGATION_DONE = EnumSet.of(LogAggregationStatus.SUCCEEDED,
       LogAggregationStatus.FAILED, LogAggregationStatus.TIME_OUT, LogAggregationStatus.DISABLED);
 
-  /** A configuration and its started YarnClient. */
+  /** A configuration, the identity it logs in as, and its started YarnClient (which acts as that identity). */
   private static final class Cluster {
     final YarnConfiguration conf;
+    final Identity identity;
     final YarnClient yarn;
 
     Cluster(Map<String, String> overrides) {
       conf = HadoopConf.load(overrides);
-      yarn = YarnClient.createYarnClient();
-      yarn.init(HadoopConf.forYarnClient(conf));
-      yarn.start();
+      try {
+        identity = Identity.login(conf);
+        yarn = identity.run(() -> {
+          YarnClient y = YarnClient.createYarnClient();
+          y.init(HadoopConf.forYarnClient(conf));
+          y.start();
+          return y;
+        });
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot start a YARN client: " + e, e);
+      }
+    }
+
+    /** Runs {@code action} as this cluster's identity (HDFS and YARN see that user). */
+    <T> T as(PrivilegedExceptionAction<T> action) throws IOException, YarnException {
+      try {
+        return identity.run(action);
+      } catch (IOException | YarnException | RuntimeException e) {
+        throw e;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      } catch (Exception e) {
+        throw new IOException(e);
+      }
     }
   }
 
@@ -90,12 +118,28 @@ public final class ClientEntryPoint {
     Map<String, String> secrets = secretsJson == null ? Collections.<String, String>emptyMap()
         : Json.stringMap(secretsJson);
     Cluster c = cluster(spec.conf);
-    Submitter.Result result = new Submitter(c.conf, c.yarn).submit(spec, secrets);
+    Submitter.Result result = c.as(() -> new Submitter(c.conf, c.yarn, c.identity.keytab).submit(spec, secrets));
     clusterOfApp.put(result.app_id, c);
     if (!spec.detached) {
       attached.add(result.app_id);
     }
     return Json.toJson(result);
+  }
+
+  /**
+   * {@code {user, principal, keytab, kerberos}}: who this client acts as on the cluster {@code confJson} selects
+   * (principal null with a ticket cache, keytab true when logged in from one).
+   *
+   * @throws org.knit.common.KerberosException on a Kerberos cluster with neither a ticket nor a keytab
+   */
+  public String identity(String confJson) {
+    Identity id = cluster(Json.stringMap(confJson)).identity;
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("user", id.user());
+    m.put("principal", id.principal != null ? id.principal : id.ugi.getUserName());
+    m.put("keytab", id.keytab != null);
+    m.put("kerberos", UserGroupInformation.isSecurityEnabled());
+    return Json.toJson(m);
   }
 
   /**
@@ -115,7 +159,7 @@ public final class ClientEntryPoint {
   public String report(String appId, String confJson) throws IOException, YarnException {
     Cluster c = clusterFor(appId, confJson);
     ApplicationReport r = c.yarn.getApplicationReport(ApplicationId.fromString(appId));
-    if (AppReports.isFinished(r)) {
+    if (AppReports.isFinished(r) && c.identity.user().equals(r.getUser())) {
       // An AM that died (or was killed) could not remove its staging dir; whoever sees the end does.
       removeStagingDir(c, appId);
       attached.remove(appId);
@@ -131,14 +175,61 @@ public final class ClientEntryPoint {
     Cluster c = clusterFor(appId, confJson);
     ApplicationId id = ApplicationId.fromString(appId);
     if (!AppReports.isFinished(c.yarn.getApplicationReport(id))) {
-      c.yarn.killApplication(id);
+      try {
+        c.yarn.killApplication(id);
+      } catch (YarnException e) {
+        throw refusal(e);
+      }
     }
     removeStagingDir(c, appId);
     attached.remove(appId);
   }
 
-  private static void removeStagingDir(Cluster c, String appId) throws IOException {
-    StagingDir.remove(c.conf, appId);
+  /**
+   * The RM's ACL refusal, which arrives as a YarnException carrying an AccessControlException's text and stack:
+   * its first line ("User bob cannot perform operation MODIFY_APP on application_...") as an
+   * AccessControlException; any other YarnException as it is.
+   */
+  static YarnException refusal(YarnException e) throws AccessControlException {
+    String m = String.valueOf(e.getMessage());
+    int at = m.indexOf("AccessControlException: ");
+    if (at < 0) {
+      return e;
+    }
+    String first = m.substring(at + "AccessControlException: ".length()).split("\n")[0].trim();
+    throw new AccessControlException(first);
+  }
+
+  private static void removeStagingDir(Cluster c, String appId) throws IOException, YarnException {
+    c.as(() -> {
+      StagingDir.remove(c.conf, appId);
+      return null;
+    });
+  }
+
+  /**
+   * Whether this client may see {@code appId}: its owner always may, another user only if the application's
+   * VIEW_APP ACL names him (YARN's check: the RM lists the attempts of an application only to those).
+   *
+   * @throws AccessControlException naming the user, the owner and the ACL, when he may not
+   */
+  public void checkView(String appId, String confJson) throws IOException, YarnException {
+    Cluster c = clusterFor(appId, confJson);
+    ApplicationId id = ApplicationId.fromString(appId);
+    String owner = c.yarn.getApplicationReport(id).getUser();
+    if (c.identity.user().equals(owner)) {
+      return;
+    }
+    try {
+      c.yarn.getApplicationAttempts(id);
+    } catch (YarnException e) {
+      if (String.valueOf(e.getMessage()).contains("does not have privilege")) {
+        throw new AccessControlException("User " + c.identity.user() + " cannot view " + appId + " of " + owner
+            + ": its VIEW_APP ACL does not include " + c.identity.user() + " (" + owner + " can start it with "
+            + "acls={'VIEW_APP': '" + c.identity.user() + "'})");
+      }
+      throw e;
+    }
   }
 
   // -- the AM's gateway --------------------------------------------------------------------------------------
@@ -156,26 +247,38 @@ public final class ClientEntryPoint {
   public String masterAddress(String appId, String confJson) throws IOException, YarnException {
     Cluster c = clusterFor(appId, confJson);
     ApplicationReport r = c.yarn.getApplicationReport(ApplicationId.fromString(appId));
+    // The secret first: a user who may not read it learns that at once, rather than waiting for an address that
+    // YARN never shows him (the RM hides the AM's host and port from those without VIEW_APP).
+    String secret = c.as(() -> readSecret(c, appId, r.getUser()));
     if (r.getYarnApplicationState() != YarnApplicationState.RUNNING || r.getRpcPort() <= 0) {
       throw new IllegalStateException("application " + appId + " is " + r.getYarnApplicationState()
           + (AppReports.isFinished(r) ? "; it has ended" : "; its ApplicationMaster has not registered yet"));
-    }
-    FileSystem fs = FileSystem.get(c.conf);
-    Path secretFile = new Path(StagingDir.of(fs, appId), Knit.SECRET_FILE);
-    String secret;
-    try (FSDataInputStream in = fs.open(secretFile)) {
-      byte[] buf = new byte[(int) fs.getFileStatus(secretFile).getLen()];
-      IOUtils.readFully(in, buf, 0, buf.length);
-      secret = new String(buf, StandardCharsets.UTF_8).trim();
-    } catch (FileNotFoundException e) {
-      throw new IllegalStateException("application " + appId + " has no Knit staging dir under "
-          + fs.getHomeDirectory() + "; was it started by Knit, as this user?", e);
     }
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("host", r.getHost());
     m.put("port", r.getRpcPort());
     m.put("secret", secret);
     return Json.toJson(m);
+  }
+
+  /** The AM's gateway secret, from the owner's staging dir (0700): only the owner (and HDFS superusers) read it. */
+  private static String readSecret(Cluster c, String appId, String owner) throws IOException {
+    FileSystem fs = FileSystem.get(c.conf);
+    Path secretFile = new Path(StagingDir.of(fs, owner, appId), Knit.SECRET_FILE);
+    try (FSDataInputStream in = fs.open(secretFile)) {
+      byte[] buf = new byte[(int) fs.getFileStatus(secretFile).getLen()];
+      IOUtils.readFully(in, buf, 0, buf.length);
+      return new String(buf, StandardCharsets.UTF_8).trim();
+    } catch (FileNotFoundException e) {
+      throw new IllegalStateException("application " + appId + " has no Knit staging dir (" + secretFile.getParent()
+          + "): it was not started by Knit, or it has ended", e);
+    } catch (AccessControlException e) {
+      throw new AccessControlException("User " + c.identity.user() + " cannot connect to " + appId + " of "
+          + owner + ": its ApplicationMaster's secret is in " + owner + "'s private staging dir "
+          + secretFile.getParent() + " (only " + owner + " can read it; the application's VIEW_APP and MODIFY_APP "
+          + "ACLs let other users see and kill it through YARN, not drive its containers). HDFS said: "
+          + e.getMessage().split("\n")[0]);
+    }
   }
 
   // -- logs / listDir ----------------------------------------------------------------------------------------
@@ -199,7 +302,9 @@ public final class ClientEntryPoint {
     String container = containerIdOrNull == null || containerIdOrNull.isEmpty() ? null : containerIdOrNull;
     Set<String> skip = includeDebug ? Collections.<String>emptySet() : Knit.DEBUG_LOG_FILES;
     try {
-      return Json.toJson(AggregatedLogs.texts(AggregatedLogs.read(c.conf, id, r.getUser(), container, tail, skip)));
+      ApplicationReport report = r;
+      return Json.toJson(c.as(() -> AggregatedLogs.texts(
+          AggregatedLogs.read(c.conf, id, report.getUser(), container, tail, skip))));
     } catch (IOException e) {
       throw new IllegalStateException("no aggregated logs found for " + appId + " (log aggregation "
           + r.getLogAggregationStatus() + "): " + e.getMessage().trim(), e);
@@ -240,8 +345,10 @@ public final class ClientEntryPoint {
     }
     Cluster c = cluster(Json.stringMap(confJson));
     Path dir = ContainerFiles.isUri(depsDir) ? ContainerFiles.hadoopPath(depsDir) : new Path(null, null, depsDir);
-    FileSystem fs = dir.getFileSystem(c.conf);
-    return Json.toJson(new DepsPrune(fs, c.yarn).prune(fs.makeQualified(dir), olderThanMs));
+    return Json.toJson(c.as(() -> {
+      FileSystem fs = dir.getFileSystem(c.conf);
+      return new DepsPrune(fs, c.yarn).prune(fs.makeQualified(dir), olderThanMs);
+    }));
   }
 
   /** The files in {@code path} as {@code [{name, path, size, modification_time, sha256}]}; [] if it is absent. */
@@ -251,7 +358,14 @@ public final class ClientEntryPoint {
 
   public String listDir(String path, String confJson) throws IOException {
     Cluster c = cluster(Json.stringMap(confJson));
-    Path dir = new Path(path);
+    try {
+      return c.as(() -> listDir(c, new Path(path)));
+    } catch (YarnException e) {
+      throw new IOException(e);
+    }
+  }
+
+  private static String listDir(Cluster c, Path dir) throws IOException {
     FileSystem fs = dir.getFileSystem(c.conf);
     List<Map<String, Object>> out = new ArrayList<>();
     if (!fs.exists(dir)) {

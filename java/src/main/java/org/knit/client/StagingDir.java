@@ -30,6 +30,12 @@ final class StagingDir {
     return new Path(root(fs), appId);
   }
 
+  /** The staging dir of {@code owner}'s application: under that user's home, as HDFS names homes. */
+  static Path of(FileSystem fs, String owner, String appId) {
+    Path home = fs.makeQualified(new Path(fs.getHomeDirectory().getParent(), owner));
+    return new Path(new Path(home, Knit.STAGING_ROOT), appId);
+  }
+
   /**
    * Checks, before anything is uploaded, that the staging root is the user's: secrets are written under it, and
    * anyone who could write it could plant an application's dir before it exists.

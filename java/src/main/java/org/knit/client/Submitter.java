@@ -9,7 +9,6 @@ import org.knit.common.Knit;
 import java.io.File;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -21,9 +20,6 @@ import java.util.Map;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.io.DataOutputBuffer;
-import org.apache.hadoop.security.Credentials;
-import org.apache.hadoop.security.SecurityUtil;
 import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.yarn.api.ApplicationConstants;
 import org.apache.hadoop.yarn.api.ApplicationConstants.Environment;
@@ -68,10 +64,13 @@ final class Submitter {
 
   private final YarnConfiguration conf;
   private final YarnClient yarn;
+  /** The keytab the client logged in from, shipped to the AM so it can renew tokens; null: none. */
+  private final File keytab;
 
-  Submitter(YarnConfiguration conf, YarnClient yarn) {
+  Submitter(YarnConfiguration conf, YarnClient yarn, File keytab) {
     this.conf = conf;
     this.yarn = yarn;
+    this.keytab = keytab;
   }
 
   Result submit(ApplicationSpec spec) throws IOException, YarnException {
@@ -108,6 +107,7 @@ final class Submitter {
       spec.staging.depsDir = depsDir.toString();
       String secret = newSecret();
       Path specPath = StagingDir.write(fs, stagingDir, spec, launchScript, secretEnvvars, secret, jarStatus);
+      FileStatus keytabStatus = keytab == null ? null : AmCredentials.stageKeytab(fs, keytab, stagingDir);
       ApplicationSubmissionContext ctx = app.getApplicationSubmissionContext();
       ctx.setApplicationName(spec.name);
       ctx.setQueue(spec.queue);
@@ -117,7 +117,14 @@ final class Submitter {
       // Work-preserving AM restart: the next attempt adopts the running containers (YARN-1489).
       ctx.setKeepContainersAcrossApplicationAttempts(true);
       ctx.setResource(Resource.newInstance(spec.master.memory, spec.master.vcores));
-      ctx.setAMContainerSpec(amContext(fs, spec, jarStatus, fs.getFileStatus(specPath), stagingDir, secret));
+      ContainerLaunchContext am = amContext(spec, jarStatus, fs.getFileStatus(specPath), stagingDir);
+      if (keytabStatus != null) {
+        am.getLocalResources().put(Knit.KEYTAB_FILE,
+            resource(keytabStatus, LocalResourceType.FILE, LocalResourceVisibility.APPLICATION));
+      }
+      am.setTokens(AmCredentials.tokens(conf, spec, secret));
+      am.setApplicationACLs(AmCredentials.acls(spec));
+      ctx.setAMContainerSpec(am);
       yarn.submitApplication(ctx);
       return new Result(appId.toString(), new ArrayList<>(stager.uploaded()), new ArrayList<>(stager.reused()));
     } catch (Throwable t) {
@@ -210,8 +217,8 @@ final class Submitter {
     }
   }
 
-  private ContainerLaunchContext amContext(FileSystem fs, ApplicationSpec spec, FileStatus jar, FileStatus specFile,
-      Path stagingDir, String secret) throws IOException {
+  private ContainerLaunchContext amContext(ApplicationSpec spec, FileStatus jar, FileStatus specFile,
+      Path stagingDir) throws IOException {
     Map<String, LocalResource> local = new HashMap<>();
     // The JAR is shared by every application of this version: PRIVATE, so each node localizes it once per user.
     local.put(Knit.JAR_LINK, resource(jar, LocalResourceType.FILE, LocalResourceVisibility.PRIVATE));
@@ -237,10 +244,8 @@ final class Submitter {
     cmd.add("1>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR + "/stdout");
     cmd.add("2>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR + "/stderr");
 
-    ContainerLaunchContext ctx = ContainerLaunchContext.newInstance(local, env,
-        Collections.singletonList(String.join(" ", cmd)), null, null, null);
-    ctx.setTokens(amTokens(fs, secret));
-    return ctx;
+    return ContainerLaunchContext.newInstance(local, env, Collections.singletonList(String.join(" ", cmd)), null,
+        null, null);
   }
 
   /** {@code ./knit.jar}, the site's conf dir, then yarn.application.classpath (cross-platform form). */
@@ -253,24 +258,6 @@ final class Submitter {
       cp.append(ApplicationConstants.CLASS_PATH_SEPARATOR).append(e.trim());
     }
     return cp.toString();
-  }
-
-  /**
-   * The AM's credentials: the gateway secret as a secret key (it reaches the AM through YARN, never env or argv),
-   * and on a Kerberos cluster HDFS delegation tokens renewable by the RM.
-   */
-  private ByteBuffer amTokens(FileSystem fs, String secret) throws IOException {
-    Credentials creds = new Credentials();
-    creds.addSecretKey(Knit.SECRET_ALIAS, secret.getBytes(StandardCharsets.UTF_8));
-    if (UserGroupInformation.isSecurityEnabled()) {
-      String rmHost = conf.getSocketAddr(YarnConfiguration.RM_ADDRESS, YarnConfiguration.DEFAULT_RM_ADDRESS,
-          YarnConfiguration.DEFAULT_RM_PORT).getHostName();
-      String renewer = SecurityUtil.getServerPrincipal(conf.get(YarnConfiguration.RM_PRINCIPAL), rmHost);
-      fs.addDelegationTokens(renewer, creds);
-    }
-    DataOutputBuffer out = new DataOutputBuffer();
-    creds.writeTokenStorageToStream(out);
-    return ByteBuffer.wrap(out.getData(), 0, out.getLength());
   }
 
   static LocalResource resource(FileStatus st, LocalResourceType type, LocalResourceVisibility visibility) {

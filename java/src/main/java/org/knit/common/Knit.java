@@ -23,6 +23,17 @@ public final class Knit {
    * {@code debug_log_files} in {@code knit/shared/names.json}.
    */
   public static final Set<String> DEBUG_LOG_FILES = debugLogFiles();
+  /**
+   * Configuration entries (the spec's {@code conf}, the client's overrides) naming the Kerberos identity a client
+   * logs in with; in {@code knit/shared/names.json}, which Python reads too.
+   */
+  public static final String PRINCIPAL_CONF = SharedFiles.json("names.json").get("principal_conf").getAsString();
+  public static final String KEYTAB_CONF = SharedFiles.json("names.json").get("keytab_conf").getAsString();
+  /**
+   * The keytab's copy in the staging dir (0400) and its link name in the AM's working directory (an APPLICATION
+   * resource of the AM only; never given to the application's containers).
+   */
+  public static final String KEYTAB_FILE = "keytab";
   /** The resolved spec in the staging dir, localized to the AM under the same name. */
   public static final String SPEC_FILE = "spec.json";
   /** The AM gateway secret in the staging dir (0600), read by {@code masterAddress}. */

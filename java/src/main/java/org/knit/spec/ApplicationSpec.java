@@ -47,6 +47,11 @@ public final class ApplicationSpec {
    */
   @SerializedName("idle_timeout")
   public int idleTimeout = 0;
+  /** File systems to get delegation tokens for, besides the default one, the deps dir's and the sources'. */
+  @SerializedName("file_systems")
+  public List<String> fileSystems = new ArrayList<>();
+  /** YARN application ACLs by access type (VIEW_APP, MODIFY_APP), in YARN's "users groups" form. */
+  public Map<String, String> acls = new LinkedHashMap<>();
   /**
    * Names of containers whose own end ends the application, with their outcome: SUCCEEDED if such a container
    * exits 0, else FAILED with its diagnostics (a service's scheduler, a driver script).
@@ -119,6 +124,42 @@ public final class ApplicationSpec {
       throw new SpecException("env.name", "env: its link name '" + env.name + "' is also the name of the file "
           + seen.get(env.name) + "; rename one");
     }
+  }
+
+  /** YARN's application access types Knit sets ACLs for (the names of {@code acls}' keys). */
+  public static final String[] ACCESS_TYPES = {"VIEW_APP", "MODIFY_APP"};
+  /** YARN's "nobody but the owner and the admins" ACL: a lone space (no users, no groups). */
+  public static final String OWNER_ONLY = " ";
+
+  /**
+   * The application's ACL for every access type: the spec's, and for one it leaves out, nobody but the owner and
+   * the cluster's admins (set explicitly, never left to the cluster's default). The AM container and every
+   * worker container carry them: each NodeManager takes an application's ACLs (who may read its logs) from the
+   * first of its containers it starts.
+   */
+  public Map<String, String> applicationAcls() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String type : ACCESS_TYPES) {
+      String acl = acls.get(type);
+      out.put(type, acl == null || acl.trim().isEmpty() ? OWNER_ONLY : acl);
+    }
+    return out;
+  }
+
+  /**
+   * Every file system the application reaches, as URIs: the deps dir's, each resolved source's and
+   * {@code file_systems} (the caller adds the default one). On a Kerberos cluster each needs a delegation token.
+   */
+  public List<String> fileSystemUris() {
+    List<String> out = new ArrayList<>();
+    if (staging.depsDir != null) {
+      out.add(staging.depsDir);
+    }
+    for (Localized r : resources()) {
+      out.add(r.isResolved() ? r.path : r.source);
+    }
+    out.addAll(fileSystems);
+    return out;
   }
 
   /** Whether the end of a container named {@code name} ends the application ({@code finish_with}). */

@@ -39,4 +39,21 @@ public class ContainerTokensTest {
     assertEquals(0, got.numberOfSecretKeys());
     assertNull(got.getSecretKey(Knit.SECRET_ALIAS));
   }
+
+  @Test
+  public void renewedTokensReplaceTheirEldersAndNeverBringAnAmRmToken() {
+    Text hdfs = new Text("nn:8020");
+    Credentials current = ContainerLauncher.forContainers(new Credentials());
+    current.addToken(hdfs, new Token<>(new byte[] {1}, new byte[] {1}, new Text("HDFS_DELEGATION_TOKEN"), hdfs));
+    Credentials fresh = new Credentials();
+    fresh.addToken(hdfs, new Token<>(new byte[] {2}, new byte[] {2}, new Text("HDFS_DELEGATION_TOKEN"), hdfs));
+    fresh.addToken(new Text("rm"), new Token<>(new byte[] {3}, new byte[] {3}, AMRMTokenIdentifier.KIND_NAME,
+        new Text("rm:8030")));
+    fresh.addSecretKey(Knit.SECRET_ALIAS, "secret".getBytes(StandardCharsets.UTF_8));
+
+    Credentials got = ContainerLauncher.renew(current, fresh);
+    assertEquals(1, got.numberOfTokens());
+    assertEquals(2, got.getToken(hdfs).getIdentifier()[0]);
+    assertEquals(0, got.numberOfSecretKeys());
+  }
 }

@@ -113,4 +113,21 @@ public class ApplicationSpecTest {
     assertRejected("[1, 2]", "spec must be a JSON object");
     assertRejected("{command: x}", "not valid JSON");
   }
+
+  @Test
+  public void aclsLeftOutAreOwnerOnlyAndGivenOnesAreKept() {
+    ApplicationSpec s = ApplicationSpec.fromJson("{\"command\": \"x\", \"acls\": {\"VIEW_APP\": \"bob ops\"}}");
+    assertEquals("bob ops", s.applicationAcls().get("VIEW_APP"));
+    assertEquals(ApplicationSpec.OWNER_ONLY, s.applicationAcls().get("MODIFY_APP"));
+    assertEquals(" ", ApplicationSpec.fromJson("{\"command\": \"x\"}").applicationAcls().get("VIEW_APP"));
+  }
+
+  @Test
+  public void theFileSystemsNeedingTokensAreTheDepsDirsTheSourcesAndTheNamedOnes() {
+    ApplicationSpec s = ApplicationSpec.fromJson("{\"command\": \"x\", \"file_systems\": [\"hdfs://ns3\"], "
+        + "\"staging\": {\"deps_dir\": \"hdfs://ns1/user/a/.knitDeps\"}, "
+        + "\"files\": [{\"source\": \"hdfs://ns2/data.csv\", \"name\": \"data.csv\"}]}");
+    assertEquals(java.util.Arrays.asList("hdfs://ns1/user/a/.knitDeps", "hdfs://ns2/data.csv", "hdfs://ns3"),
+        s.fileSystemUris());
+  }
 }
