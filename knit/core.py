@@ -20,6 +20,7 @@ from . import checks, env as envs, envbuild, gateway, logs as logs_, progress
 from .archives import archive_suffix
 from .conf import HadoopConf
 from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
+from .master_gateway import DEFAULT_CONTROL_TIMEOUT, check_timeout
 from .shared import DEPS_DIR_NAME
 from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int
 from .states import APP_FINISHED, AppState
@@ -56,6 +57,10 @@ class Knit:
     pars : dict, optional
         Hadoop configuration entries (``{"yarn.resourcemanager.address": "host:8032"}``) overriding the
         configuration files.
+    control_timeout : float
+        Seconds any call to the ApplicationMaster (:meth:`get_containers`, :meth:`add_containers`...) may
+        take before it raises :class:`~knit.exceptions.ControlTimeout` (default 75: a little over the longest
+        the AM itself holds a call, while it starts).
     **kwargs
         Further configuration for :mod:`knit.conf`.
 
@@ -72,8 +77,10 @@ class Knit:
     def __init__(self, autodetect: bool = True, upload_always: bool = False, hdfs_home: str | None = None,
                  replication_factor: int = 3, rm: str | None = None, rm_port: int | None = None,
                  nn: str | None = None, nn_port: int | None = None, user: str | None = None,
-                 lang: str = "C.UTF-8", pars: Mapping[str, Any] | None = None, **kwargs: Any):
+                 lang: str = "C.UTF-8", pars: Mapping[str, Any] | None = None,
+                 control_timeout: float = DEFAULT_CONTROL_TIMEOUT, **kwargs: Any):
         check_int(replication_factor, "staging.replication")
+        self.control_timeout = check_timeout(control_timeout, "control_timeout")
         if not isinstance(upload_always, bool):
             raise SpecError(f"upload_always must be True or False; got {upload_always!r}")
         if not isinstance(lang, str) or not lang.strip():
@@ -240,11 +247,12 @@ class Knit:
         app_id = self._require_app("reach the ApplicationMaster")
         with self._master_lock:
             if self._master_gateway is None:
-                host, port, secret = self._master_address(app_id, timeout)
-                self._master_gateway = gateway.connect_master(host, port, secret)
+                host, port, secret, certificate = self._master_address(app_id, timeout)
+                self._master_gateway = gateway.connect_master(host, port, secret, certificate,
+                                                              self.control_timeout, app_id)
             return self._master_gateway.entry_point
 
-    def _master_address(self, app_id: str, timeout: float) -> tuple[str, int, str]:
+    def _master_address(self, app_id: str, timeout: float) -> tuple[str, int, str, str]:
         deadline = time.monotonic() + timeout
         client = gateway.client()
         last_error: Exception | None = None
@@ -259,7 +267,7 @@ class Knit:
                 text, last_error = None, e
             info = json.loads(text) if text else None
             if info and info.get("port"):
-                return info["host"], int(info["port"]), info["secret"]
+                return info["host"], int(info["port"]), info["secret"], info["certificate"]
             if time.monotonic() > deadline:
                 raise GatewayError(f"the ApplicationMaster of {app_id} did not publish its address within "
                                    f"{timeout:.0f} s (state {state['state']}; last error: {last_error})")

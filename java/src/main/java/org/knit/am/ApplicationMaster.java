@@ -1,10 +1,9 @@
 package org.knit.am;
 
 import org.knit.common.Knit;
-import org.knit.common.Py4jServers;
+import org.knit.common.GatewayKeys;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -33,8 +32,9 @@ import py4j.GatewayServer;
  * The ApplicationMaster: main() and the application's lifecycle.
  *
  * <ol>
- *   <li>read the resolved spec (localized as spec.json) and the gateway secret (from YARN credentials);</li>
- *   <li>serve {@link MasterEntryPoint} with Py4J, requiring the secret;</li>
+ *   <li>read the resolved spec (localized as spec.json) and the gateway secret, TLS key and certificate (from
+ *       YARN credentials);</li>
+ *   <li>serve {@link MasterEntryPoint} with Py4J over TLS, requiring the secret ({@link AmGateway});</li>
  *   <li>register with the RM, giving the gateway's host:port as the AM RPC address;</li>
  *   <li>request every container of the spec at once (no round trip to Python first), launch them as they are
  *       allocated, restart failed ones up to {@code max_restarts};</li>
@@ -80,12 +80,8 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
       ApplicationSpec spec = ApplicationSpec.fromJson(
           new String(Files.readAllBytes(Paths.get(Knit.SPEC_FILE)), StandardCharsets.UTF_8));
       Credentials credentials = UserGroupInformation.getCurrentUser().getCredentials();
-      byte[] secret = credentials.getSecretKey(Knit.SECRET_ALIAS);
-      if (secret == null) {
-        throw new IllegalStateException("no gateway secret in the AM's credentials (submitted by an old client?)");
-      }
-      code = new ApplicationMaster(spec, new YarnConfiguration(), credentials)
-          .run(new String(secret, StandardCharsets.UTF_8));
+      GatewayKeys keys = GatewayKeys.fromCredentials(credentials);
+      code = new ApplicationMaster(spec, new YarnConfiguration(), credentials).run(keys);
     } catch (Throwable t) {
       LOG.error("ApplicationMaster failed", t);
       code = 1;
@@ -93,13 +89,12 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     System.exit(code);
   }
 
-  int run(String secret) throws Exception {
+  int run(GatewayKeys keys) throws Exception {
     rm.init(conf);
     rm.start();
     launcher.start(this);
     MasterEntryPoint entryPoint = new MasterEntryPoint(this, tracker);
-    // Bound to every interface: Python connects from the edge node. Py4J refuses anyone without the secret.
-    GatewayServer gateway = Py4jServers.start(entryPoint, InetAddress.getByName("0.0.0.0"), secret);
+    GatewayServer gateway = AmGateway.start(entryPoint, keys);
     String host = System.getenv(Environment.NM_HOST.name());
     maxCapability = rm.registerApplicationMaster(host, gateway.getListeningPort(), "")
         .getMaximumResourceCapability();

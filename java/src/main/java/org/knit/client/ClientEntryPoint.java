@@ -133,8 +133,9 @@ public final class ClientEntryPoint {
   // -- the AM's gateway --------------------------------------------------------------------------------------
 
   /**
-   * {@code {host, port, secret}} of the application's AM gateway. The secret is read from the staging dir
-   * (0600), so this works from any process of the submitting user.
+   * {@code {host, port, secret, certificate}} of the application's AM gateway: the secret and the gateway's TLS
+   * certificate (PEM, for Python to pin) are read from the staging dir (0600), so this works from any process of
+   * the submitting user.
    *
    * @throws IllegalStateException if the application is not RUNNING (its AM has not registered yet, or it ended)
    */
@@ -150,21 +151,32 @@ public final class ClientEntryPoint {
           + (AppReports.isFinished(r) ? "; it has ended" : "; its ApplicationMaster has not registered yet"));
     }
     FileSystem fs = FileSystem.get(c.conf);
-    Path secretFile = new Path(Submitter.stagingDir(fs, appId), Knit.SECRET_FILE);
+    Path stagingDir = Submitter.stagingDir(fs, appId);
     String secret;
-    try (FSDataInputStream in = fs.open(secretFile)) {
-      byte[] buf = new byte[(int) fs.getFileStatus(secretFile).getLen()];
-      IOUtils.readFully(in, buf, 0, buf.length);
-      secret = new String(buf, StandardCharsets.UTF_8).trim();
+    String certificate;
+    try {
+      secret = readSmall(fs, new Path(stagingDir, Knit.SECRET_FILE)).trim();
+      certificate = readSmall(fs, new Path(stagingDir, Knit.CERT_FILE));
     } catch (FileNotFoundException e) {
-      throw new IllegalStateException("application " + appId + " has no Knit staging dir under "
-          + fs.getHomeDirectory() + "; was it started by Knit, as this user?", e);
+      throw new IllegalStateException("application " + appId + " has no Knit staging dir (or no gateway "
+          + "certificate) under " + fs.getHomeDirectory() + "; was it started by this version of Knit, as this "
+          + "user?", e);
     }
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("host", r.getHost());
     m.put("port", r.getRpcPort());
     m.put("secret", secret);
+    m.put("certificate", certificate);
     return Json.toJson(m);
+  }
+
+  /** A small private file of the staging dir (the secret, the certificate), as text. */
+  private static String readSmall(FileSystem fs, Path file) throws IOException {
+    try (FSDataInputStream in = fs.open(file)) {
+      byte[] buf = new byte[(int) fs.getFileStatus(file).getLen()];
+      IOUtils.readFully(in, buf, 0, buf.length);
+      return new String(buf, StandardCharsets.UTF_8);
+    }
   }
 
   // -- logs / listDir ----------------------------------------------------------------------------------------

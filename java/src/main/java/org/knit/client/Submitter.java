@@ -1,6 +1,7 @@
 package org.knit.client;
 
 import org.knit.am.ApplicationMaster;
+import org.knit.common.GatewayKeys;
 import org.knit.common.JvmOptions;
 import org.knit.common.Knit;
 
@@ -10,6 +11,7 @@ import java.io.OutputStream;
 import java.net.ConnectException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -64,6 +66,8 @@ final class Submitter {
   }
 
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** The AM certificate's validity: longer than any application runs (Python checks it). */
+  private static final int CERT_DAYS = 3650;
 
   private final YarnConfiguration conf;
   private final YarnClient yarn;
@@ -104,8 +108,9 @@ final class Submitter {
       FileStatus jarStatus = stager.upload(jar, jarName);
       spec.staging.depsDir = depsDir.toString();
       Path specPath = writePrivate(fs, new Path(stagingDir, Knit.SPEC_FILE), spec.toJson());
-      String secret = newSecret();
-      writePrivate(fs, new Path(stagingDir, Knit.SECRET_FILE), secret);
+      GatewayKeys keys = newGatewayKeys(appId.toString());
+      writePrivate(fs, new Path(stagingDir, Knit.SECRET_FILE), keys.secret);
+      writePrivate(fs, new Path(stagingDir, Knit.CERT_FILE), GatewayKeys.pem(keys.certificate));
 
       ApplicationSubmissionContext ctx = app.getApplicationSubmissionContext();
       ctx.setApplicationName(spec.name);
@@ -114,7 +119,7 @@ final class Submitter {
       ctx.setApplicationTags(new HashSet<>(spec.tags));
       ctx.setMaxAppAttempts(spec.maxAttempts);
       ctx.setResource(Resource.newInstance(spec.master.memory, spec.master.vcores));
-      ctx.setAMContainerSpec(amContext(fs, spec, jarStatus, fs.getFileStatus(specPath), stagingDir, secret));
+      ctx.setAMContainerSpec(amContext(fs, spec, jarStatus, fs.getFileStatus(specPath), stagingDir, keys));
       yarn.submitApplication(ctx);
       submitted = true;
       return new Result(appId.toString(), new ArrayList<>(stager.uploaded()), new ArrayList<>(stager.reused()));
@@ -199,7 +204,7 @@ final class Submitter {
   }
 
   private ContainerLaunchContext amContext(FileSystem fs, ApplicationSpec spec, FileStatus jar, FileStatus specFile,
-      Path stagingDir, String secret) throws IOException {
+      Path stagingDir, GatewayKeys keys) throws IOException {
     Map<String, LocalResource> local = new HashMap<>();
     // The JAR is shared by every application of this version: PRIVATE, so each node localizes it once per user.
     local.put(Knit.JAR_LINK, resource(jar, LocalResourceType.FILE, LocalResourceVisibility.PRIVATE));
@@ -227,7 +232,7 @@ final class Submitter {
 
     ContainerLaunchContext ctx = ContainerLaunchContext.newInstance(local, env,
         Collections.singletonList(String.join(" ", cmd)), null, null, null);
-    ctx.setTokens(amTokens(fs, secret));
+    ctx.setTokens(amTokens(fs, keys));
     return ctx;
   }
 
@@ -244,12 +249,12 @@ final class Submitter {
   }
 
   /**
-   * The AM's credentials: the gateway secret as a secret key (it reaches the AM through YARN, never env or argv),
-   * and on a Kerberos cluster HDFS delegation tokens renewable by the RM.
+   * The AM's credentials: the gateway secret, TLS key and certificate as secret keys (they reach the AM through
+   * YARN, never env or argv), and on a Kerberos cluster HDFS delegation tokens renewable by the RM.
    */
-  private ByteBuffer amTokens(FileSystem fs, String secret) throws IOException {
+  private ByteBuffer amTokens(FileSystem fs, GatewayKeys keys) throws IOException {
     Credentials creds = new Credentials();
-    creds.addSecretKey(Knit.SECRET_ALIAS, secret.getBytes(StandardCharsets.UTF_8));
+    keys.addTo(creds);
     if (UserGroupInformation.isSecurityEnabled()) {
       String rmHost = conf.getSocketAddr(YarnConfiguration.RM_ADDRESS, YarnConfiguration.DEFAULT_RM_ADDRESS,
           YarnConfiguration.DEFAULT_RM_PORT).getHostName();
@@ -273,9 +278,15 @@ final class Submitter {
     return path;
   }
 
-  private static String newSecret() {
+  /** A new secret, and a key and certificate for the AM gateway's TLS (Python pins the certificate). */
+  static GatewayKeys newGatewayKeys(String appId) {
     byte[] b = new byte[32];
     RANDOM.nextBytes(b);
-    return Sha256.hex(b);
+    try {
+      SelfSignedCertificate c = SelfSignedCertificate.create("knit-am." + appId.replace('_', '-'), CERT_DAYS);
+      return new GatewayKeys(Sha256.hex(b), c.keys.getPrivate(), c.certificate);
+    } catch (GeneralSecurityException e) { // EC P-256 and SHA256withECDSA are in every Java 8+ runtime
+      throw new IllegalStateException("this Java runtime cannot create the AM's TLS key: " + e, e);
+    }
   }
 }
