@@ -1,12 +1,14 @@
 package org.knit.client;
 
 import org.knit.am.ApplicationMaster;
+import org.knit.common.GatewayKeys;
 import org.knit.common.Json;
 import org.knit.common.Knit;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -93,6 +95,23 @@ public final class ClientEntryPoint {
    */
   public String uploadProgress() {
     return Json.toJson(UploadProgress.snapshot());
+  }
+
+  /**
+   * {@code {certificate, private_key}} (PEM): a new EC P-256 key and a self-signed certificate for it
+   * ({@link SelfSignedCertificate}), e.g. for a Dask cluster's TLS. The answer carries a private key: Python's
+   * py4j log redaction recognizes both the member name and the PEM block.
+   */
+  public String tlsIdentity(String commonName, int validDays) throws GeneralSecurityException {
+    if (commonName == null || !commonName.matches("[A-Za-z0-9.-]{1,64}") || validDays < 1) {
+      throw new IllegalArgumentException("tlsIdentity needs a DNS-style name (letters, digits, '.', '-') and a "
+          + "positive number of days; got " + commonName + ", " + validDays);
+    }
+    SelfSignedCertificate c = SelfSignedCertificate.create(commonName, validDays);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("certificate", GatewayKeys.pem(c.certificate));
+    m.put("private_key", GatewayKeys.pem(c.keys.getPrivate()));
+    return Json.toJson(m);
   }
 
   // -- report / kill -----------------------------------------------------------------------------------------
