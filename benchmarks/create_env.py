@@ -29,10 +29,11 @@ def timed(fn) -> tuple[float, str]:
     return time.perf_counter() - t0, out
 
 
-def show(name: str, samples: list[float]) -> float:
-    med = statistics.median(samples)
-    print(f"{name:>8}: median {med:8.3f} s  n={len(samples)}  samples {' '.join(f'{s:.3f}' for s in samples)}")
-    return med
+def show(name: str, samples: list[float], unit: str = "s") -> None:
+    scale = 1000 if unit == "ms" else 1
+    med = statistics.median(samples) * scale
+    print(f"{name:>8}: median {med:8.2f} {unit}  n={len(samples)}  samples "
+          + " ".join(f"{s * scale:.2f}" for s in samples))
 
 
 def main() -> None:
@@ -57,9 +58,8 @@ def main() -> None:
             shutil.rmtree(cache)
     print(f"create_env(tool='pip', packages={args.packages}); {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}")
-    build = show("build", builds)
-    hit = show("cached", cached)
-    print(f"ratio build / cached: {build / hit:.0f}x")
+    show("build", builds)
+    show("cached", cached, unit="ms")
 
 
 if __name__ == "__main__":

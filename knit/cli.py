@@ -8,69 +8,18 @@ import argparse
 import json
 import logging
 import sys
-import time
 from typing import Any, Callable
 
+from .cli_output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from .cli_output import conf_kwargs as _conf_kwargs
+from .cli_output import logs_text as _logs_text
+from .cli_output import print_result as _print
+from .cli_output import table as _table
+from .cli_start import add_start_command
+from .cluster_cli import add_cluster_commands
 from .exceptions import ApplicationNotFound, ConfigError, KnitException, SpecError
 from .shared import DEPS_DIR_NAME
-from .states import APP_LIVE, FINAL_FAILED, AppState, FinalStatus
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def _print(args: argparse.Namespace, data: Any, text: str) -> None:
-    print(json.dumps(data, indent=2, sort_keys=True) if getattr(args, "json", False) else text)
-
-
-# ---- knit cluster up | status | down ----------------------------------------------------------------------
-
-def _cluster_up(args: argparse.Namespace) -> int:
-    from .localcluster import start_detached
-    lc = start_detached(args.dir, nodes=args.nodes)
-    info = dict(lc.info, bin_dir=lc.bin_dir)
-    _print(args, info, "\n".join([
-        f"local cluster ready in {lc.dir}",
-        f"  ResourceManager   {lc.rm_address} (web {lc.rm_web_address})",
-        f"  HDFS              {lc.namenode_address} (web {lc.webhdfs_address})",
-        "use it with:",
-        f"  export HADOOP_CONF_DIR={lc.conf_dir}",
-        f"  export PATH={lc.bin_dir}:$PATH",
-    ]))
-    return EXIT_OK
-
-
-def _cluster_status(args: argparse.Namespace) -> int:
-    from .localcluster import cluster_status
-    info = cluster_status(args.dir)
-    if info is None or not info["running"]:
-        _print(args, {"running": False, "dir": str(args.dir)}, f"no local cluster running in {args.dir}")
-        return EXIT_FAILED
-    _print(args, info, "\n".join(f"{k:18}{v}" for k, v in sorted(info.items())))
-    return EXIT_OK
-
-
-def _cluster_down(args: argparse.Namespace) -> int:
-    from .localcluster import stop_detached
-    stopped = stop_detached(args.dir)
-    _print(args, {"stopped": stopped, "dir": str(args.dir)},
-           f"local cluster in {args.dir} stopped" if stopped else f"no local cluster was running in {args.dir}")
-    return EXIT_OK
-
-
-def add_cluster_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    """``knit cluster up|status|down``: the local Hadoop cluster."""
-    from .localcluster import DEFAULT_DIR
-    cluster = sub.add_parser("cluster", help="a local Hadoop cluster (HDFS + YARN) on this machine",
-                             parents=[parent])
-    csub = cluster.add_subparsers(dest="cluster_command", metavar="{up,status,down}", required=True)
-    up = csub.add_parser("up", help="start it (returns when it is ready)", parents=[parent])
-    up.add_argument("--nodes", type=int, default=2, help="number of NodeManagers (default 2)")
-    status = csub.add_parser("status", help="show its addresses and whether it runs", parents=[parent])
-    down = csub.add_parser("down", help="stop it", parents=[parent])
-    for p, fn in ((up, _cluster_up), (status, _cluster_status), (down, _cluster_down)):
-        p.add_argument("--dir", default=str(DEFAULT_DIR), help=f"cluster directory (default {DEFAULT_DIR})")
-        p.set_defaults(func=fn)
-
+from .states import APP_LIVE, FINAL_FAILED, AppState
 
 # ---- applications: knit start | ls | status | containers | logs | add | remove | kill | envs ------------------
 
@@ -82,10 +31,6 @@ def _knit(args: argparse.Namespace) -> Any:
 def _connect(args: argparse.Namespace) -> Any:
     from .core import Knit
     return Knit.connect(args.app, **_conf_kwargs(args))
-
-
-def _conf_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    return {"conf_dir": args.conf_dir} if getattr(args, "conf_dir", None) else {}
 
 
 def _yarn(args: argparse.Namespace) -> Any:
@@ -101,60 +46,6 @@ def _app_row(a: dict) -> dict:
             "application_type": a.get("applicationType"), "started_time": a.get("startedTime"),
             "finished_time": a.get("finishedTime"), "diagnostics": a.get("diagnostics"),
             "tracking_url": a.get("trackingUrl"), "am_host_http_address": a.get("amHostHttpAddress")}
-
-
-def _table(rows: list[dict], columns: list[str]) -> str:
-    if not rows:
-        return "(none)"
-    cells = [[str(r.get(c, "") if r.get(c) is not None else "") for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
-    return "\n".join(lines)
-
-
-def _envvars(pairs: list[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise SpecError(f"--envvar {pair!r}: expected KEY=VALUE")
-        out[key] = value
-    return out
-
-
-def _start(args: argparse.Namespace) -> int:
-    k = _knit(args)
-    app_id = k.start(args.cmd, num_containers=args.num_containers, virtual_cores=args.vcores,
-                     memory=args.memory, files=args.file or None, env=args.env, envvars=_envvars(args.envvar),
-                     app_name=args.name, queue=args.queue, checks=not args.no_checks,
-                     max_restarts=args.max_restarts, detached=args.detach)
-    if args.detach:
-        _print(args, {"app_id": app_id}, app_id)
-        return EXIT_OK
-    if not args.json:
-        print(f"{app_id} submitted; waiting for it to finish (Ctrl-C kills it)", file=sys.stderr)
-    try:
-        deadline = None if args.timeout is None else time.monotonic() + args.timeout
-        while not k.wait_for_completion(5):
-            if deadline is not None and time.monotonic() > deadline:
-                k.kill()
-                raise KnitException(f"{app_id} did not finish within --timeout {args.timeout:g} s; killed it")
-    except KeyboardInterrupt:
-        k.kill()
-        print(f"\n{app_id} killed", file=sys.stderr)
-        return 130
-    report = k.status()
-    data = {"app_id": app_id, "state": report.get("state"), "final_status": report.get("final_status"),
-            "diagnostics": report.get("diagnostics")}
-    if args.logs:
-        data["logs"] = k.logs()
-    text = f"{app_id} {data['state']} {data['final_status']}" + (
-        f"\n{data['diagnostics']}" if data["diagnostics"] else "")
-    if args.logs and not args.json:
-        text += "\n" + _logs_text(data["logs"])
-    _print(args, data, text)
-    return EXIT_OK if data["final_status"] == FinalStatus.SUCCEEDED else EXIT_FAILED
 
 
 def _ls(args: argparse.Namespace) -> int:
@@ -184,16 +75,6 @@ def _containers(args: argparse.Namespace) -> int:
                                    "exit_status", "diagnostics") if k in c} for c in containers]
     _print(args, rows, _table(rows, ["id", "state", "node_id", "memory", "vcores", "exit_status"]))
     return EXIT_OK
-
-
-def _logs_text(logs: dict) -> str:
-    parts = []
-    for cid, files in sorted(logs.items()):
-        parts.append(f"### {cid} ###")
-        for name, text in files.items():
-            if isinstance(text, str) and name in ("stdout", "stderr"):  # --json has every file
-                parts.append(f"## {name} ##\n{text.rstrip()}")
-    return "\n".join(parts)
 
 
 def _logs(args: argparse.Namespace) -> int:
@@ -256,23 +137,7 @@ def add_app_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentP
         p.set_defaults(func=fn)
         return p
 
-    p = cmd("start", _start, "run a command in YARN containers (waits for it to end unless --detach)")
-    p.add_argument("cmd", metavar="CMD", help="shell command run in every container")
-    p.add_argument("-n", "--num-containers", type=_positive, default=1, help="containers (default 1)")
-    p.add_argument("--vcores", type=_positive, default=1, help="virtual cores per container (default 1)")
-    p.add_argument("--memory", type=_positive, default=128, help="MB per container (default 128)")
-    p.add_argument("--env", help="environment archive (zip, tar.gz) or directory shipped to every container")
-    p.add_argument("--file", nargs="+", action="extend", default=[], metavar="F",
-                   help="local file or hdfs:// URI put in every container's working directory")
-    p.add_argument("--envvar", action="append", default=[], metavar="KEY=VALUE",
-                   help="environment variable set in every container (repeatable)")
-    p.add_argument("--name", default="knit", help="application name (default knit)")
-    p.add_argument("--queue", default="default", help="YARN queue (default 'default')")
-    p.add_argument("--max-restarts", type=int, default=0, help="restarts of a failed container (default 0)")
-    p.add_argument("--no-checks", action="store_true", help="skip the pre-flight checks against the cluster")
-    p.add_argument("--detach", action="store_true", help="print the application id and leave it running")
-    p.add_argument("--logs", action="store_true", help="print the containers' logs when it ends")
-    p.add_argument("--timeout", type=float, help="kill it if it has not ended after this many seconds")
+    add_start_command(sub)  # its options come from the table it shares with `hadoop jar knit.jar`
 
     p = cmd("ls", _ls, "list your Knit applications (live ones unless --state)")
     p.add_argument("--state", action="append", default=[], metavar="S",

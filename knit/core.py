@@ -8,6 +8,7 @@ containers. Any number of ``Knit`` objects may live in one process; they share t
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import html
 import json
 import logging
@@ -173,9 +174,7 @@ class Knit:
         SpecError
             Bad input, before anything is uploaded or submitted.
         """
-        if self.app_id is not None and self.runtime_status() not in APP_FINISHED:
-            raise KnitException(f"this Knit is already running {self.app_id}; kill() it first or create "
-                                "another Knit (any number can run in one process)")
+        self._require_idle()
         spec = AppSpec(
             command=cmd, num_containers=num_containers,
             resources=Resources(memory=memory, vcores=virtual_cores),
@@ -187,13 +186,37 @@ class Knit:
         spec.validate()  # cheap checks first, before any file is zipped or inspected
         spec.files = self._prepare_files(files)
         spec.env = self._prepare_env(env)
-        spec.validate()
+        return self.submit(spec, checks=checks)
+
+    def _require_idle(self) -> None:
+        if self.app_id is not None and self.runtime_status() not in APP_FINISHED:
+            raise KnitException(f"this Knit is already running {self.app_id}; kill() it first or create "
+                                "another Knit (any number can run in one process)")
+
+    def prepare(self, spec: AppSpec) -> AppSpec:
+        """The spec this Knit would submit for ``spec``, validated (else :class:`SpecError`); nothing is uploaded.
+
+        ``staging.deps_dir`` is qualified (this Knit's ``deps_dir`` when unset) and this Knit's configuration
+        overrides (``pars=``, ``rm=`` ...) go under the spec's ``conf``. ``knit start --dry-run`` prints it.
+        """
+        deps_dir = spec.staging.deps_dir
+        staging = dataclasses.replace(spec.staging, deps_dir=self._qualify(deps_dir) if deps_dir else self.deps_dir)
+        resolved = dataclasses.replace(spec, staging=staging, conf={**self.conf.overrides(), **spec.conf})
+        resolved.validate()
+        return resolved
+
+    def submit(self, spec: AppSpec, checks: bool = True) -> str:
+        """Run a complete spec (:meth:`start` builds one from keywords; ``knit start --spec`` reads one);
+        return the application id. ``checks`` as for :meth:`start`; the spec goes through :meth:`prepare`, its
+        files and env are used as they are."""
+        self._require_idle()
+        spec = self.prepare(spec)
         if checks:
             self._pre_flight_checks(spec)
         client = gateway.client()
         with progress.watch_uploads(lambda: json.loads(client.call("uploadProgress"))):
             result = json.loads(client.call("submit", spec.to_json()))
-        self.app_id, self.detached = result["app_id"], detached
+        self.app_id, self.detached = result["app_id"], spec.detached
         self._close_master()
         logger.info("submitted %s (uploaded %s, reused %s)", self.app_id, result.get("uploaded"),
                     result.get("reused"))

@@ -10,7 +10,15 @@ class ConfigError(KnitException, ValueError):
 
 
 class SpecError(KnitException, ValueError):
-    """An application request that cannot be valid (raised before anything is uploaded)."""
+    """An application request that cannot be valid (raised before anything is uploaded).
+
+    ``field`` is the spec path of the field at fault (``containers.memory``, ``files[0].name``) when one is,
+    as named by ``spec/schema.json``; None for problems that are not one field's.
+    """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class ClusterError(KnitException):

@@ -5,9 +5,13 @@ MiniYARNCluster, and waits until it has written ``<dir>/cluster.json``. The clus
 
 - ``conf/``: core-site.xml, hdfs-site.xml, yarn-site.xml: ``HADOOP_CONF_DIR=<dir>/conf`` is all a client needs;
 - ``bin/hadoop``, ``bin/yarn``: launchers over Hadoop's jars (``classpath``, ``jar``, ``fs``, ``application``,
-  ``logs``, ``node``), so that with ``PATH=<dir>/bin:$PATH`` this machine is an edge node of the cluster;
+  ``logs``, ``node``, ``rmadmin``), so that with ``PATH=<dir>/bin:$PATH`` this machine is an edge node;
 - ``cluster.json``: ``rm_address``, ``rm_web_address``, ``namenode_address``, ``webhdfs_address``, ``conf_dir``,
-  ``pid``; ``cluster.log``: the JVM's own log.
+  ``node_ids``, ``resourcemanagers``, ``control_port``, ``pid``, and ``kerberos`` on a secure cluster;
+  ``cluster.log``: the JVM's own log; ``control.key`` (0600): the key of the control channel.
+
+The cluster can fail on purpose (``stop_node``, ``start_node``, ``restart_resourcemanager``, ``failover``),
+through its control channel (``knit/cluster_control.py``), from this process or any other of the same user.
 
 Started from Python, the JVM watches its stdin and exits when this process exits, however it exits. Started
 detached (``knit cluster up``), it runs until ``knit cluster down`` (SIGTERM).
@@ -15,9 +19,6 @@ detached (``knit cluster up``), it runs until ``knit cluster down`` (SIGTERM).
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import glob
-import hashlib
 import json
 import logging
 import os
@@ -25,192 +26,50 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from . import cluster_control
+from .cluster_files import LOG4J, write_launchers, write_node_python
 from .exceptions import ClusterError
+from .hadoop_jars import _artifact, hadoop_lib_dir, hadoop_version, localcluster_jar, pom_path  # noqa: F401
 from .hadoop_jvm import java_executable, java_home, jvm_options
 
 logger = logging.getLogger(__name__)
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
-_REPO_DIR = _PACKAGE_DIR.parent
 DEFAULT_DIR = Path(os.environ.get("KNIT_CLUSTER_DIR", Path.home() / ".knit" / "cluster"))
 MAIN_CLASS = "org.knit.localcluster.LocalClusterMain"
+#: The cluster daemons' own site files (first on the cluster JVM's classpath; written by the JVM at start).
+SERVER_CONF = "server-conf"
+#: Where a secure cluster writes its krb5.conf, keytabs and TLS stores (inside its directory).
+KERBEROS_DIR = "kerberos"
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Artifacts: the packaged pom and JARs, and Hadoop's jars resolved by Maven
-# ---------------------------------------------------------------------------------------------------------------
+def _check_options(nodes: Any, nm_memory: Any, nm_vcores: Any, rms: Any, queues: Any, preemption: Any) -> None:
+    """Bad options fail here, in Python, before any JVM starts."""
+    for name, value, low in (("nodes", nodes, 1), ("nm_memory", nm_memory, 64), ("nm_vcores", nm_vcores, 1),
+                             ("rms", rms, 1)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ClusterError(f"{name} must be an integer >= {low}, got {value!r}")
+    if queues is not None:
+        if not isinstance(queues, dict) or not queues:
+            raise ClusterError(f"queues must be a dict of queue name to capacity percent, got {queues!r}")
+        for name, pct in queues.items():
+            if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+                raise ClusterError(f"queue names are letters, digits, '_' and '-', got {name!r}")
+            if not isinstance(pct, int) or isinstance(pct, bool) or pct < 1:
+                raise ClusterError(f"queue {name!r}: capacity must be a positive integer percent, got {pct!r}")
+        if sum(queues.values()) != 100:
+            raise ClusterError(f"queue capacities must sum to 100, got {sum(queues.values())} in {queues}")
+    if preemption and (queues is None or len(queues) < 2):
+        raise ClusterError("preemption=True needs queues= with at least two queues (preemption moves "
+                           "resources between queues)")
 
-def _artifact(packaged: str, source_glob: str) -> Path:
-    """An artifact shipped in ``knit/java`` (installed) or built in ``target/`` (source checkout)."""
-    p = _PACKAGE_DIR / "java" / packaged
-    if p.exists():
-        return p
-    found = sorted(glob.glob(str(_REPO_DIR / source_glob)))
-    if found:
-        return Path(found[-1])
-    raise ClusterError(f"{packaged} not found in {p.parent} nor {_REPO_DIR / source_glob}: "
-                       "build it with `pip install .` or `mvn package`")
-
-
-def pom_path() -> Path:
-    """The pom that names Knit's Hadoop version and dependencies."""
-    return _artifact("pom.xml", "pom.xml")
-
-
-def localcluster_jar() -> Path:
-    """The JAR holding ``LocalClusterMain``."""
-    return _artifact("knit-localcluster.jar", "target/knit-*-localcluster.jar")
-
-
-def hadoop_version() -> str:
-    """The Hadoop version Knit is built against (``hadoop.version`` in the pom)."""
-    m = re.search(r"<hadoop\.version>([^<]+)</hadoop\.version>", pom_path().read_text())
-    if not m:
-        raise ClusterError(f"no <hadoop.version> in {pom_path()}")
-    return m.group(1).strip()
-
-
-def hadoop_lib_dir() -> Path:
-    """A directory holding Hadoop's jars (the local cluster's "distribution"), resolved once by Maven.
-
-    ``$KNIT_HADOOP_LIB`` wins; otherwise ``~/.cache/knit/hadoop-<version>-<pom digest>/lib``, filled on first use by
-    ``mvn dependency:copy-dependencies`` on Knit's pom (Hadoop's artifacts are its ``provided`` dependencies).
-    """
-    explicit = os.environ.get("KNIT_HADOOP_LIB")
-    if explicit:
-        return Path(explicit)
-    # Keyed by the pom's content too: a changed dependency list gets a fresh directory.
-    digest = hashlib.sha1(pom_path().read_bytes() + _LIB_RECIPE.encode()).hexdigest()[:10]
-    base = Path.home() / ".cache" / "knit" / f"hadoop-{hadoop_version()}-{digest}"
-    lib = base / "lib"
-    if (base / "complete").exists():
-        return lib
-    base.mkdir(parents=True, exist_ok=True)
-    with open(base / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one resolver at a time across processes
-        if not (base / "complete").exists():
-            _resolve_hadoop_jars(lib)
-            (base / "complete").write_text(hadoop_version())
-    return lib
-
-
-#: How the lib dir is made; part of its cache key, so a change of recipe resolves afresh.
-_LIB_RECIPE = "copy-dependencies compile -py4j"
-
-
-def _resolve_hadoop_jars(lib: Path) -> None:
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise ClusterError("the local cluster needs Maven (`mvn` on PATH) to fetch Hadoop's jars once, "
-                           "or KNIT_HADOOP_LIB pointing at a directory of Hadoop jars")
-    tmp = lib.with_name("lib.partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    # Scope "compile" also brings Hadoop's own compile deps that knit.jar declares too (gson: the RM's REST
-    # API needs it); py4j is only ours, and stays out of the "distribution".
-    cmd = [mvn, "-B", "-q", "-f", str(pom_path()), "dependency:copy-dependencies", "-DincludeScope=compile",
-           "-DexcludeArtifactIds=py4j", f"-DoutputDirectory={tmp}"]
-    logger.info("resolving Hadoop jars: %s", " ".join(cmd))
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise ClusterError(f"Maven could not resolve Hadoop's jars (exit {proc.returncode}):\n"
-                           f"{(proc.stdout + proc.stderr)[-3000:]}")
-    shutil.rmtree(lib, ignore_errors=True)
-    tmp.rename(lib)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Files written into the cluster directory
-# ---------------------------------------------------------------------------------------------------------------
-
-_LOG4J = """\
-hadoop.root.logger={level},console
-log4j.rootLogger=${{hadoop.root.logger}}
-log4j.appender.console=org.apache.log4j.ConsoleAppender
-log4j.appender.console.target=System.err
-log4j.appender.console.layout=org.apache.log4j.PatternLayout
-log4j.appender.console.layout.ConversionPattern=%d{{ISO8601}} %p %c{{2}}: %m%n
-log4j.logger.org.apache.hadoop.util.NativeCodeLoader=ERROR
-log4j.logger.org.apache.hadoop.metrics2=ERROR
-"""
-
-_LAUNCHER = """\
-#!/usr/bin/env bash
-# Hadoop command-line launcher for the Knit local cluster in {dir} (written by knit.localcluster).
-LIB={lib}
-CONF="${{HADOOP_CONF_DIR:-{conf}}}"
-JAVA={java}
-OPTS=({opts})
-CP="$CONF:$LIB/*"
-if [ -n "$HADOOP_CLASSPATH" ]; then CP="$CP:$HADOOP_CLASSPATH"; fi
-# Like Hadoop's own scripts: INFO to the console unless HADOOP_ROOT_LOGGER says otherwise.
-run() {{ exec "$JAVA" "${{OPTS[@]}}" "-Dhadoop.root.logger=${{HADOOP_ROOT_LOGGER:-INFO,console}}" $HADOOP_CLIENT_OPTS \
-  -cp "$CP" "$@"; }}
-usage() {{ echo "usage: $(basename "$0") classpath [--glob] | jar JAR [MAIN] ARGS | version | {usage}" >&2; exit 2; }}
-cmd="$1"; shift
-case "$cmd" in
-  classpath)
-    if [ "$1" = "--glob" ]; then
-      printf '%s' "$CONF"; for j in "$LIB"/*.jar; do printf ':%s' "$j"; done; echo
-    else
-      echo "$CP"
-    fi ;;
-  jar) run org.apache.hadoop.util.RunJar "$@" ;;
-  version) run org.apache.hadoop.util.VersionInfo ;;
-{commands}
-  *) usage ;;
-esac
-"""
-
-_HADOOP_COMMANDS = """\
-  fs|dfs) run org.apache.hadoop.fs.FsShell "$@" ;;"""
-_YARN_COMMANDS = """\
-  application|app|applicationattempt|container) run org.apache.hadoop.yarn.client.cli.ApplicationCLI "$cmd" "$@" ;;
-  logs) run org.apache.hadoop.yarn.client.cli.LogsCLI "$@" ;;
-  node) run org.apache.hadoop.yarn.client.cli.NodeCLI "$@" ;;"""
-
-
-def _write_launchers(bin_dir: Path, cluster_dir: Path, lib: Path, java: str, opts: list[str]) -> None:
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    for name, commands, usage in (("hadoop", _HADOOP_COMMANDS, "fs ARGS"),
-                                  ("yarn", _YARN_COMMANDS, "application|logs|node ARGS")):
-        text = _LAUNCHER.format(dir=cluster_dir, lib=_sh(str(lib)), conf=cluster_dir / "conf", java=_sh(java),
-                                opts=" ".join(_sh(o) for o in opts), commands=commands, usage=usage)
-        path = bin_dir / name
-        path.write_text(text)
-        path.chmod(0o755)
-
-
-def _write_node_python(cluster_dir: Path) -> Path:
-    """``<dir>/pybin`` with ``python`` and ``python3`` running the interpreter that started the cluster.
-
-    On a real cluster the nodes' system Python is on every container's PATH; here that role goes to the
-    Python running Knit (a wrapper, not a symlink, so a virtualenv keeps its packages).
-    """
-    pybin = cluster_dir / "pybin"
-    pybin.mkdir(exist_ok=True)
-    for name in ("python", "python3"):
-        path = pybin / name
-        path.write_text(f"#!/bin/sh\nexec {_sh(sys.executable)} \"$@\"\n")
-        path.chmod(0o755)
-    return pybin
-
-
-def _sh(s: str) -> str:
-    return "'" + s.replace("'", "'\\''") + "'"
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The cluster
-# ---------------------------------------------------------------------------------------------------------------
 
 class LocalCluster:
-    """A real local Hadoop cluster: HDFS (NameNode + DataNode) and YARN (ResourceManager + NodeManagers).
+    """A real local Hadoop cluster: HDFS (NameNode + DataNode) and YARN (ResourceManager(s) + NodeManagers).
 
     Parameters
     ----------
@@ -224,6 +83,18 @@ class LocalCluster:
         Virtual cores each NodeManager offers.
     start_timeout : float
         Seconds to wait for the cluster to be ready before giving up.
+    rms : int
+        ResourceManagers: 2 makes an HA pair (manual failover, see :meth:`failover`).
+    queues : dict, optional
+        CapacityScheduler leaf queues and their capacity in percent, e.g. ``{"prod": 70, "batch": 30}`` (sum
+        100). Each may grow to the whole cluster when the others are idle. Default: one queue, ``default``.
+    preemption : bool
+        Run the preemption monitor (needs two queues or more): a queue under its capacity takes containers back
+        from one over it within seconds (exit status -102 PREEMPTED).
+    memory_checks : bool
+        Kill containers that use more physical memory than granted (exit status -104).
+    secure : bool
+        Kerberos everywhere, with a KDC in the cluster JVM (see :attr:`kerberos`).
 
     Examples
     --------
@@ -232,13 +103,19 @@ class LocalCluster:
     """
 
     def __init__(self, nodes: int = 2, dir: str | os.PathLike | None = None, nm_memory: int = 4096,
-                 nm_vcores: int = 8, start_timeout: float = 180.0) -> None:
-        if not isinstance(nodes, int) or nodes < 1:
-            raise ClusterError(f"nodes must be a positive integer, got {nodes!r}")
+                 nm_vcores: int = 8, start_timeout: float = 180.0, *, rms: int = 1,
+                 queues: dict[str, int] | None = None, preemption: bool = False, memory_checks: bool = False,
+                 secure: bool = False) -> None:
+        _check_options(nodes, nm_memory, nm_vcores, rms, queues, preemption)
         self.nodes = nodes
         self.nm_memory = nm_memory
         self.nm_vcores = nm_vcores
         self.start_timeout = start_timeout
+        self.rms = rms
+        self.queues = dict(queues) if queues else None
+        self.preemption = bool(preemption)
+        self.memory_checks = bool(memory_checks)
+        self.secure = bool(secure)
         self._owns_dir = dir is None
         self.dir = Path(dir).resolve() if dir is not None else None
         self.info: dict[str, Any] = {}
@@ -256,7 +133,9 @@ class LocalCluster:
         status = cluster_status(dir)
         if not status or not status["running"]:
             raise ClusterError(f"no local cluster is running in {dir} (`knit cluster up --dir {dir}` starts one)")
-        lc = cls(nodes=status.get("nodes", 2), dir=dir)
+        lc = cls(nodes=status.get("nodes", 2), dir=dir, rms=len(status.get("resourcemanagers") or [None]),
+                 queues=status.get("queues"), preemption=status.get("preemption", False),
+                 memory_checks=status.get("memory_checks", False), secure=status.get("secure", False))
         lc._owns_dir = False
         lc.info = status
         lc.info["lib_dir"] = str(hadoop_lib_dir())
@@ -271,12 +150,12 @@ class LocalCluster:
 
     @property
     def rm_address(self) -> str:
-        """ResourceManager RPC address, ``host:port``."""
+        """ResourceManager RPC address, ``host:port`` (the RM active at start in an HA pair)."""
         return self.info["rm_address"]
 
     @property
     def rm_web_address(self) -> str:
-        """ResourceManager web/REST address, ``host:port``."""
+        """ResourceManager web/REST address, ``host:port`` (the RM active at start in an HA pair)."""
         return self.info["rm_web_address"]
 
     @property
@@ -286,8 +165,19 @@ class LocalCluster:
 
     @property
     def webhdfs_address(self) -> str:
-        """NameNode HTTP (WebHDFS) address, ``host:port``."""
+        """NameNode HTTP (WebHDFS) address, ``host:port`` (HTTPS on a secure cluster)."""
         return self.info["webhdfs_address"]
+
+    @property
+    def node_ids(self) -> list[str]:
+        """The NodeManagers' ids (``host:port``, as containers report them in ``node_id``), by index."""
+        return list(self.info["node_ids"])
+
+    @property
+    def kerberos(self) -> dict[str, Any] | None:
+        """On a secure cluster: ``{"krb5_conf", "realm", "kdc", "users": {"alice": {"principal", "keytab"},
+        "bob": {...}}}``; None otherwise."""
+        return self.info.get("kerberos")
 
     @property
     def bin_dir(self) -> str:
@@ -305,13 +195,83 @@ class LocalCluster:
         return self.info["pid"]
 
     def environ(self) -> dict[str, str]:
-        """``os.environ`` plus ``HADOOP_CONF_DIR`` and ``PATH`` pointing at this cluster (for subprocesses)."""
+        """``os.environ`` plus ``HADOOP_CONF_DIR``, ``PATH`` (and ``KRB5_CONFIG`` if secure) for this cluster."""
         env = dict(os.environ)
         env["HADOOP_CONF_DIR"] = self.conf_dir
         env["PATH"] = self.bin_dir + os.pathsep + env.get("PATH", "")
+        if self.kerberos:
+            env["KRB5_CONFIG"] = self.kerberos["krb5_conf"]
         return env
 
+    # -- faults on purpose -----------------------------------------------------------------------------------
+    def _control(self, command: str, arg: str | None = None) -> Any:
+        if self.dir is None or not self.info:
+            raise ClusterError("the local cluster is not started")
+        return cluster_control.request(self.dir, command, arg)
+
+    def stop_node(self, node: int | str) -> dict[str, Any]:
+        """Stop a NodeManager as if its machine died: its containers die, and the RM declares the node LOST
+        within seconds and ends those containers with exit status -100 (ABORTED).
+
+        Parameters
+        ----------
+        node : int or str
+            The node's index, or its id as containers report it in ``node_id`` (see :attr:`node_ids`).
+
+        Returns
+        -------
+        dict
+            ``{"index", "node_id", "http_address", "running", "state"}`` (``state`` as the RM sees it now).
+        """
+        return self._control("stop_node", str(node))
+
+    def start_node(self, node: int | str) -> dict[str, Any]:
+        """Start a stopped NodeManager again (same id); returns once the RM sees it RUNNING."""
+        return self._control("start_node", str(node))
+
+    def node_states(self) -> list[dict[str, Any]]:
+        """Every NodeManager: ``{"index", "node_id", "http_address", "running", "state"}``."""
+        return self._control("nodes")
+
+    def restart_resourcemanager(self) -> dict[str, Any]:
+        """Restart the (active) ResourceManager with recovery: running applications survive, NodeManagers keep
+        their containers. Returns once every running NodeManager is back; ``"seconds"`` is how long it took."""
+        return self._control("restart_resourcemanager")
+
+    def failover(self) -> dict[str, Any]:
+        """Make the standby ResourceManager of an HA pair (``rms=2``) active; returns the new active RM."""
+        return self._control("failover")
+
+    def resourcemanagers(self) -> list[dict[str, Any]]:
+        """Every ResourceManager: ``{"index", "id", "state"}`` (ACTIVE, STANDBY or STOPPED)."""
+        return self._control("resourcemanagers")
+
+    def live_applications(self) -> list[dict[str, Any]]:
+        """Applications not yet ended, from the active RM itself (no REST, so no SPNEGO on a secure cluster):
+        ``{"id", "name", "user", "queue", "state"}``."""
+        return self._control("applications")
+
+    def kill_application(self, app_id: str) -> None:
+        """Kill an application as the cluster's admin (asynchronous: poll :meth:`live_applications`)."""
+        self._control("kill_application", app_id)
+
     # -- lifecycle -------------------------------------------------------------------------------------------
+    def _command(self, java: str, opts: list[str], lib: Path, detached: bool) -> list[str]:
+        conf_dir = self.dir / "conf"
+        cmd = [java, *opts, "-Xmx1536m", "-XX:+UseSerialGC",
+               f"-Dlog4j.configuration=file:{self.dir / 'log4j-cluster.properties'}",
+               f"-Dknit.application.classpath={conf_dir},{lib}/*",
+               "-cp", f"{self.dir / SERVER_CONF}:{localcluster_jar()}:{lib}/*", MAIN_CLASS,
+               "--dir", str(self.dir), "--nodes", str(self.nodes),
+               "--nm-memory", str(self.nm_memory), "--nm-vcores", str(self.nm_vcores), "--rms", str(self.rms)]
+        if self.queues:
+            cmd += ["--queues", ",".join(f"{q}={p}" for q, p in self.queues.items())]
+        for flag, on in (("--preemption", self.preemption), ("--memory-checks", self.memory_checks),
+                         ("--secure", self.secure), ("--watch-stdin", not detached)):
+            if on:
+                cmd.append(flag)
+        return cmd
+
     def start(self, detached: bool = False) -> "LocalCluster":
         """Start the cluster and return once it is ready.
 
@@ -340,28 +300,27 @@ class LocalCluster:
         opts = jvm_options(java)
         conf_dir = self.dir / "conf"
         conf_dir.mkdir(exist_ok=True)
-        (conf_dir / "log4j.properties").write_text(_LOG4J.format(level="WARN"))
-        (self.dir / "log4j-cluster.properties").write_text(_LOG4J.format(level="INFO"))
-        _write_launchers(self.dir / "bin", self.dir, lib, java, opts)
+        (conf_dir / "log4j.properties").write_text(LOG4J.format(level="WARN"))
+        (self.dir / "log4j-cluster.properties").write_text(LOG4J.format(level="INFO"))
+        # Emptied before the JVM starts: its Configurations would read a previous run's site files.
+        shutil.rmtree(self.dir / SERVER_CONF, ignore_errors=True)
+        (self.dir / SERVER_CONF).mkdir()
+        krb5 = self.dir / KERBEROS_DIR / "krb5.conf" if self.secure else None
+        write_launchers(self.dir / "bin", self.dir, lib, java, opts, krb5)
 
-        cmd = [java, *opts, "-Xmx1536m", "-XX:+UseSerialGC",
-               f"-Dlog4j.configuration=file:{self.dir / 'log4j-cluster.properties'}",
-               f"-Dknit.application.classpath={conf_dir},{lib}/*",
-               "-cp", f"{localcluster_jar()}:{lib}/*", MAIN_CLASS,
-               "--dir", str(self.dir), "--nodes", str(self.nodes),
-               "--nm-memory", str(self.nm_memory), "--nm-vcores", str(self.nm_vcores)]
-        if not detached:
-            cmd.append("--watch-stdin")
         env = dict(os.environ)
         env.update(JAVA_HOME=java_home(), HADOOP_CONF_DIR=str(conf_dir),
-                   KNIT_CONTAINER_JAVA_OPTIONS=" ".join(opts),
-                   KNIT_CONTAINER_PATH=f"{_write_node_python(self.dir)}:/usr/local/bin:/usr/bin:/bin")
+                   KNIT_CONTAINER_JAVA_OPTIONS=" ".join(opts + ([f"-Djava.security.krb5.conf={krb5}"] if krb5 else [])),
+                   KNIT_CONTAINER_PATH=f"{write_node_python(self.dir)}:/usr/local/bin:/usr/bin:/bin")
+        if krb5:
+            env["KNIT_CONTAINER_KRB5_CONFIG"] = str(krb5)
         env.pop("HADOOP_HOME", None)
         log = open(self.dir / "cluster.log", "ab")
         logger.info("starting local cluster in %s", self.dir)
         # Own session: a Ctrl-C meant for a notebook cell must not reach the cluster; its lifetime is tied to
         # our stdin pipe instead (attached) or to `knit cluster down` (detached).
-        self._proc = subprocess.Popen(cmd, cwd=self.dir, env=env, stdout=log, stderr=subprocess.STDOUT,
+        self._proc = subprocess.Popen(self._command(java, opts, lib, detached), cwd=self.dir, env=env, stdout=log,
+                                      stderr=subprocess.STDOUT,
                                       stdin=subprocess.DEVNULL if detached else subprocess.PIPE,
                                       start_new_session=True)
         log.close()
@@ -461,7 +420,7 @@ def _is_cluster_jvm(pid: int, dir: Path) -> bool:
 
 
 def start_detached(dir: str | os.PathLike = DEFAULT_DIR, nodes: int = 2, **kwargs: Any) -> LocalCluster:
-    """Start a cluster that outlives this process (``knit cluster up``)."""
+    """Start a cluster that outlives this process (``knit cluster up``); ``kwargs`` as for :class:`LocalCluster`."""
     return LocalCluster(nodes=nodes, dir=dir, **kwargs).start(detached=True)
 
 

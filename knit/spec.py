@@ -1,141 +1,158 @@
 """The application spec: the one JSON document (``version: 1``) Python writes and Java reads.
 
-The schema is in ARCHITECTURE.md ("Application spec"). :meth:`AppSpec.validate` rejects anything the Java
-side would reject, with a :class:`~knit.exceptions.SpecError` naming the keyword to change, so bad input is
-caught before a JVM is started or anything is uploaded.
+The contract is ``spec/schema.json`` (``knit/shared/schema.json`` in the package); :mod:`knit.schema` checks it
+at run time, as ``org.knit.spec`` does in Java, so both sides refuse the same documents with a
+:class:`~knit.exceptions.SpecError` naming the field (and the keyword that sets it). The dataclasses below are
+the Python view of the schema's objects: ``to_dict``/``from_dict`` are derived from their fields (a field's
+``json`` metadata is its path when it differs from its name), and a test compares those fields with the schema's
+properties, so neither can gain a field the other lacks.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import numbers
-import posixpath
-import re
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .exceptions import SpecError
+from .schema import spec_schema
 
 SPEC_VERSION = 1
-FILE_TYPES = ("FILE", "ARCHIVE")
-
-# Spec fields -> the user-facing keyword that sets them (Knit.start / Knit()), so errors say what to change.
-_KEYWORDS = {
-    "containers.count": "num_containers",
-    "containers.memory": "memory",
-    "containers.vcores": "virtual_cores",
-    "command": "cmd",
-    "name": "app_name",
-    "staging.replication": "replication_factor",
-    "staging.upload_always": "upload_always",
-    "staging.deps_dir": "hdfs_home",
-    "master.memory": "master_memory",
-    "master.vcores": "master_vcores",
-    "conf": "pars",
-}
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+FILE_TYPES = tuple(spec_schema().node("#/properties/files/items/properties/type")["enum"])
 
 
-def _label(path: str) -> str:
-    """``memory (spec field containers.memory)`` for mapped fields, else the spec path."""
-    keyword = _KEYWORDS.get(path)
-    return f"{keyword} (spec field {path})" if keyword and keyword != path else path
+def _json(path: str, **extra: Any) -> dict:
+    """Field metadata: where the field sits in the JSON document (``containers.count``)."""
+    return {"json": path, **extra}
 
 
-def _fail(path: str, problem: str, value: Any) -> SpecError:
-    return SpecError(f"{_label(path)} {problem}; got {value!r}")
+_ABSENT_IF_NONE = {"absent_if_none": True}  # resolved fields: left out until the client sets them
 
 
 def check_int(value: Any, path: str, minimum: int = 1) -> int:
-    """Return ``value`` as an ``int`` if it is an integer (not a bool) ``>= minimum``.
+    """Return ``value`` as an ``int`` if the schema's integer field at ``path`` (``containers.memory``) takes it.
+
+    ``minimum`` applies only to a ``path`` that is not a field of the schema.
 
     Raises
     ------
     SpecError
         Naming the keyword (``memory``, ``virtual_cores`` ...) when it is not.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise _fail(path, "must be an integer", value)
-    if value < minimum:
-        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise _fail(path, f"must be {kind}", value)
+    schema = spec_schema()
+    pointer = "#" + "".join(f"/properties/{part}" for part in path.split("."))
+    try:
+        schema.node(pointer)
+    except KeyError:
+        schema.check(value, path=path, node={"type": "integer", "minimum": minimum})
+    else:
+        schema.check(value, pointer, path)
     return int(value)
 
 
-def _check_str(value: Any, path: str, allow_empty: bool = False) -> str:
-    if not isinstance(value, str):
-        raise _fail(path, "must be a string", value)
-    if not allow_empty and not value.strip():
-        raise _fail(path, "must not be empty", value)
-    if "\0" in value:
-        raise _fail(path, "must not contain NUL characters", value)
+# -- the generic mapping between dataclasses and JSON objects ------------------------------------------------
+
+def _path(f: dataclasses.Field) -> tuple[str, ...]:
+    return tuple(f.metadata.get("json", f.name).split("."))
+
+
+def _to_doc(value: Any) -> Any:
+    """A dataclass (and what it holds) as JSON-ready data; values are not coerced, so validation sees them."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            if item is None and f.metadata.get("absent_if_none"):
+                continue
+            _put(out, _path(f), _to_doc(item))
+        return out
+    if isinstance(value, Mapping):
+        return {k: _to_doc(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_doc(v) for v in value]
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)  # numpy integers
     return value
 
 
-def _check_bool(value: Any, path: str) -> bool:
-    if not isinstance(value, bool):
-        raise _fail(path, "must be True or False", value)
+def _put(doc: dict, path: tuple[str, ...], value: Any) -> None:
+    for part in path[:-1]:
+        doc = doc.setdefault(part, {})
+        if not isinstance(doc, dict):
+            return  # a parent of the wrong type: validation reports it
+    last = path[-1]
+    if isinstance(value, dict) and isinstance(doc.get(last), dict):
+        doc[last].update(value)  # two fields share one JSON object (containers: count + resources)
+    else:
+        doc[last] = value
+
+
+def _from_doc(cls: type, doc: Mapping[str, Any], base: Any = None) -> Any:
+    """Build ``cls`` from a (schema-checked) JSON object: fields left out keep ``base``'s (or the defaults)."""
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        node: Any = doc
+        for part in _path(f):
+            node = node.get(part, dataclasses.MISSING) if isinstance(node, Mapping) else dataclasses.MISSING
+        if node is not dataclasses.MISSING:
+            kwargs[f.name] = _convert(hints[f.name], node, _default(f))
+    return dataclasses.replace(base, **kwargs) if base is not None else cls(**kwargs)
+
+
+def _default(f: dataclasses.Field) -> Any:
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return None if f.default is dataclasses.MISSING else f.default
+
+
+def _convert(tp: Any, value: Any, default: Any) -> Any:
+    if value is None:
+        return None
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        tp = next(a for a in typing.get_args(tp) if a is not type(None))
+    if dataclasses.is_dataclass(tp):
+        return _from_doc(tp, value, default if isinstance(default, tp) else None)
+    if typing.get_origin(tp) is list:
+        (item,) = typing.get_args(tp)
+        return [_convert(item, v, None) for v in value]
+    if typing.get_origin(tp) is dict:
+        return dict(value)
     return value
 
 
-def _check_str_map(value: Any, path: str, env_names: bool = False) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        raise _fail(path, "must be a dict of str -> str", value)
-    for k, v in value.items():
-        if not isinstance(k, str) or not isinstance(v, str):
-            raise SpecError(f"{_label(path)} must map str -> str; entry {k!r}: {v!r} is "
-                            f"{type(k).__name__} -> {type(v).__name__}")
-        if env_names and not _ENV_NAME.match(k):
-            raise SpecError(f"{_label(path)}: {k!r} is not a valid environment variable name "
-                            "(letters, digits and _, not starting with a digit)")
-        if "\0" in v:
-            raise SpecError(f"{_label(path)}: the value of {k!r} contains a NUL character")
-    return dict(value)
+class _Doc:
+    """``to_dict``/``from_dict`` for a dataclass whose JSON object is at ``_POINTER`` in the schema."""
+
+    _POINTER = "#"
+    _PATH = ""
+
+    def to_dict(self) -> dict:
+        """This object as the JSON-ready dict of the contract."""
+        return _to_doc(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping, path: str | None = None) -> Any:
+        """Build from a dict of the contract's shape; anything the schema refuses is a :class:`SpecError`."""
+        spec_schema().check(data, cls._POINTER, cls._PATH if path is None else path)
+        return _from_doc(cls, data)
 
 
-def _check_link_name(name: Any, path: str) -> str:
-    _check_str(name, path)
-    if "/" in name or name in (".", ".."):
-        raise _fail(path, "must be a plain file name (no '/')", name)
-    return name
-
-
-def _check_source(source: Any, path: str) -> str:
-    _check_str(source, path)
-    if "://" not in source and not posixpath.isabs(source):
-        raise _fail(path, "must be an absolute local path or a URI such as hdfs://...", source)
-    return source
-
-
-def _only_keys(data: Mapping, allowed: set[str], path: str) -> None:
-    if not isinstance(data, Mapping):
-        raise _fail(path, "must be a JSON object", data)
-    unknown = set(data) - allowed
-    if unknown:
-        raise SpecError(f"{path}: unknown field(s) {sorted(unknown)}")
-
+# -- the spec's objects ----------------------------------------------------------------------------------------
 
 @dataclass
-class Resources:
+class Resources(_Doc):
     """Memory (MB) and virtual cores of one container."""
 
     memory: int = 128
     vcores: int = 1
 
-    def validate(self, path: str) -> None:
-        check_int(self.memory, f"{path}.memory")
-        check_int(self.vcores, f"{path}.vcores")
-
-    def to_dict(self) -> dict:
-        return {"memory": int(self.memory), "vcores": int(self.vcores)}
-
-
-def _resolved_dict(resource: Any) -> dict:
-    """``path``/``size``/``timestamp``: what the Java client adds once a resource is in HDFS."""
-    return {k: getattr(resource, k) for k in ("path", "size", "timestamp") if getattr(resource, k) is not None}
-
 
 @dataclass
-class FileSpec:
+class FileSpec(_Doc):
     """A file or archive localized into every container under ``name``.
 
     Parameters
@@ -148,32 +165,19 @@ class FileSpec:
         ``FILE`` or ``ARCHIVE`` (YARN unpacks an archive into a directory called ``name``).
     """
 
+    _POINTER = "#/properties/files/items"
+    _PATH = "files[]"
+
     source: str = ""
     name: str = ""
     type: str = "FILE"
-    path: str | None = None
-    size: int | None = None
-    timestamp: int | None = None
-
-    _FIELDS = {"source", "name", "type", "path", "size", "timestamp"}
-
-    def validate(self, path: str) -> None:
-        _check_source(self.source, f"{path}.source")
-        _check_link_name(self.name, f"{path}.name")
-        if self.type not in FILE_TYPES:
-            raise _fail(f"{path}.type", f"must be one of {FILE_TYPES}", self.type)
-
-    def to_dict(self) -> dict:
-        return {"source": self.source, "name": self.name, "type": self.type, **_resolved_dict(self)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping, path: str = "files[]") -> "FileSpec":
-        _only_keys(data, cls._FIELDS, path)
-        return cls(**data)
+    path: str | None = field(default=None, metadata=_ABSENT_IF_NONE)
+    size: int | None = field(default=None, metadata=_ABSENT_IF_NONE)
+    timestamp: int | None = field(default=None, metadata=_ABSENT_IF_NONE)
 
 
 @dataclass
-class EnvSpec:
+class EnvSpec(_Doc):
     """An environment archive (conda-pack, venv-pack, zipped env) every container runs in.
 
     ``CONDA_PREFIX`` is ``$PWD/<name>/<root>`` in the container and ``PYTHON_BIN`` is
@@ -181,57 +185,30 @@ class EnvSpec:
     container then takes the archive's top directory, or its one subdirectory holding ``bin/``.
     """
 
+    _POINTER = "#/properties/env"
+    _PATH = "env"
+
     source: str = ""
     name: str = ""
     root: str | None = ""
     python: str = "bin/python"
-    path: str | None = None
-    size: int | None = None
-    timestamp: int | None = None
-
-    _FIELDS = {"source", "name", "root", "python", "path", "size", "timestamp"}
-
-    def validate(self, path: str = "env") -> None:
-        _check_source(self.source, f"{path}.source")
-        _check_link_name(self.name, f"{path}.name")
-        if self.root is not None:
-            _check_str(self.root, f"{path}.root", allow_empty=True)
-        _check_str(self.python, f"{path}.python")
-        for field_name in ("root", "python"):
-            value = getattr(self, field_name)
-            if value is not None and (posixpath.isabs(value) or ".." in value.split("/")):
-                raise _fail(f"{path}.{field_name}", "must be a relative path inside the archive", value)
-
-    def to_dict(self) -> dict:
-        return {"source": self.source, "name": self.name, "root": self.root, "python": self.python,
-                **_resolved_dict(self)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping, path: str = "env") -> "EnvSpec":
-        _only_keys(data, cls._FIELDS, path)
-        return cls(**data)
+    path: str | None = field(default=None, metadata=_ABSENT_IF_NONE)
+    size: int | None = field(default=None, metadata=_ABSENT_IF_NONE)
+    timestamp: int | None = field(default=None, metadata=_ABSENT_IF_NONE)
 
 
 @dataclass
-class Staging:
-    """Where shared dependencies go in HDFS, and how."""
+class Staging(_Doc):
+    """Where shared dependencies go in HDFS, and how; ``deps_dir`` None lets the client use
+    ``<home>/.knitDeps``."""
 
-    deps_dir: str = ""
+    deps_dir: str | None = None
     replication: int = 3
     upload_always: bool = False
 
-    def validate(self) -> None:
-        _check_str(self.deps_dir, "staging.deps_dir")
-        check_int(self.replication, "staging.replication")
-        _check_bool(self.upload_always, "staging.upload_always")
-
-    def to_dict(self) -> dict:
-        return {"deps_dir": self.deps_dir, "replication": int(self.replication),
-                "upload_always": self.upload_always}
-
 
 @dataclass
-class AppSpec:
+class AppSpec(_Doc):
     """One Knit application: a command run in ``num_containers`` containers, plus what they need.
 
     Build it with keywords, check it with :meth:`validate`, and send :meth:`to_json` to the Java client.
@@ -246,8 +223,8 @@ class AppSpec:
     """
 
     command: str = ""
-    num_containers: int = 1
-    resources: Resources = field(default_factory=Resources)
+    num_containers: int = field(default=1, metadata=_json("containers.count"))
+    resources: Resources = field(default_factory=Resources, metadata=_json("containers"))
     name: str = "knit"
     queue: str = "default"
     tags: list[str] = field(default_factory=list)
@@ -266,128 +243,32 @@ class AppSpec:
     conf: dict[str, str] = field(default_factory=dict)
     version: int = SPEC_VERSION
 
-    _FIELDS = {"version", "name", "queue", "tags", "application_type", "max_attempts", "master", "command",
-               "containers", "max_restarts", "lang", "envvars", "files", "env", "staging", "detached", "keep_alive",
-               "idle_timeout", "conf"}
-
-    # -- validation ---------------------------------------------------------------------------------------
-
     def validate(self) -> None:
-        """Check every field; raise :class:`SpecError` naming the first bad one.
+        """Check every field against the schema, then the rules between fields; raise on the first problem.
 
         Raises
         ------
         SpecError
             e.g. ``memory (spec field containers.memory) must be a positive integer; got 0``.
         """
-        if self.version != SPEC_VERSION:
-            raise _fail("version", f"must be {SPEC_VERSION} (this Knit writes spec version {SPEC_VERSION})",
-                        self.version)
-        _check_str(self.command, "command")
-        check_int(self.num_containers, "containers.count")
-        if not isinstance(self.resources, Resources):
-            raise _fail("containers", "must be a Resources", self.resources)
-        self.resources.validate("containers")
-        if not isinstance(self.master, Resources):
-            raise _fail("master", "must be a Resources", self.master)
-        self.master.validate("master")
-        _check_str(self.name, "name")
-        _check_str(self.queue, "queue")
-        _check_str(self.application_type, "application_type")
-        if not isinstance(self.tags, (list, tuple)):
-            raise _fail("tags", "must be a list of strings", self.tags)
-        for tag in self.tags:
-            _check_str(tag, "tags[]")
-        check_int(self.max_attempts, "max_attempts")
-        check_int(self.max_restarts, "max_restarts", minimum=0)
-        _check_str(self.lang, "lang")
-        _check_str_map(self.envvars, "envvars", env_names=True)
-        _check_str_map(self.conf, "conf")
-        _check_bool(self.detached, "detached")
-        _check_bool(self.keep_alive, "keep_alive")
-        check_int(self.idle_timeout, "idle_timeout", minimum=0)
-        if not isinstance(self.staging, Staging):
-            raise _fail("staging", "must be a Staging", self.staging)
-        self.staging.validate()
-        self._validate_resources()
+        spec_schema().check(self.to_dict())
+        self._check_link_names()
 
-    def _validate_resources(self) -> None:
-        if not isinstance(self.files, (list, tuple)):
-            raise _fail("files", "must be a list", self.files)
+    def _check_link_names(self) -> None:
+        """Every file and the env appear in the container's working directory by name: one name each."""
         seen: dict[str, str] = {}
         for i, f in enumerate(self.files):
-            if not isinstance(f, FileSpec):
-                raise _fail(f"files[{i}]", "must be a FileSpec", f)
-            f.validate(f"files[{i}]")
             if f.name in seen:
                 raise SpecError(f"files: two files would both appear as {f.name!r} in the container "
-                                f"({seen[f.name]} and {f.source}); rename one")
+                                f"({seen[f.name]} and {f.source}); rename one", field=f"files[{i}].name")
             seen[f.name] = f.source
-        if self.env is not None:
-            if not isinstance(self.env, EnvSpec):
-                raise _fail("env", "must be an EnvSpec or None", self.env)
-            self.env.validate()
-            if self.env.name in seen:
-                raise SpecError(f"env: its link name {self.env.name!r} is also the name of the file "
-                                f"{seen[self.env.name]}; rename one")
-
-    # -- JSON ---------------------------------------------------------------------------------------------
-
-    def to_dict(self) -> dict:
-        """The spec as the JSON-ready dict of the contract."""
-        return {
-            "version": self.version,
-            "name": self.name,
-            "queue": self.queue,
-            "tags": list(self.tags),
-            "application_type": self.application_type,
-            "max_attempts": int(self.max_attempts),
-            "master": self.master.to_dict(),
-            "command": self.command,
-            "containers": {"count": int(self.num_containers), **self.resources.to_dict()},
-            "max_restarts": int(self.max_restarts),
-            "lang": self.lang,
-            "envvars": dict(self.envvars),
-            "files": [f.to_dict() for f in self.files],
-            "env": self.env.to_dict() if self.env is not None else None,
-            "staging": self.staging.to_dict(),
-            "detached": self.detached,
-            "keep_alive": self.keep_alive,
-            "idle_timeout": int(self.idle_timeout),
-            "conf": dict(self.conf),
-        }
+        if self.env is not None and self.env.name in seen:
+            raise SpecError(f"env: its link name {self.env.name!r} is also the name of the file "
+                            f"{seen[self.env.name]}; rename one", field="env.name")
 
     def to_json(self) -> str:
         """Serialize (after :meth:`validate`, which the caller should have run)."""
         return json.dumps(self.to_dict(), sort_keys=True)
-
-    @classmethod
-    def from_dict(cls, data: Mapping) -> "AppSpec":
-        """Build from a dict of the contract's shape; unknown fields are a :class:`SpecError`."""
-        _only_keys(data, cls._FIELDS, "spec")
-        containers = dict(data.get("containers") or {})
-        _only_keys(containers, {"count", "memory", "vcores"}, "containers")
-        master = data.get("master") or {}
-        _only_keys(master, {"memory", "vcores"}, "master")
-        staging = data.get("staging") or {}
-        _only_keys(staging, {"deps_dir", "replication", "upload_always"}, "staging")
-        files = data.get("files") or []
-        if not isinstance(files, list):
-            raise _fail("files", "must be a list", files)
-        env = data.get("env")
-        kwargs = {k: data[k] for k in ("version", "name", "queue", "tags", "application_type", "max_attempts",
-                                       "command", "max_restarts", "lang", "envvars", "detached", "keep_alive",
-                                       "idle_timeout", "conf")
-                  if k in data}
-        return cls(
-            num_containers=containers.pop("count", 1),
-            resources=Resources(**containers),
-            master=Resources(**master),
-            files=[FileSpec.from_dict(f, f"files[{i}]") for i, f in enumerate(files)],
-            env=EnvSpec.from_dict(env) if env is not None else None,
-            staging=Staging(**staging),
-            **kwargs,
-        )
 
     @classmethod
     def from_json(cls, text: str) -> "AppSpec":
@@ -396,10 +277,19 @@ class AppSpec:
         Raises
         ------
         SpecError
-            If ``text`` is not JSON or has fields the contract does not know.
+            If ``text`` is not JSON or the schema refuses it (unknown fields included).
         """
+        if not isinstance(text, str) or not text.strip():
+            raise SpecError("the application spec is empty")
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
+            data = json.loads(text, parse_constant=_not_json)
+        except ValueError as e:
             raise SpecError(f"spec is not valid JSON: {e}") from e
         return cls.from_dict(data)
+
+
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")  # json.loads reads NaN and Infinity; JSON (and Gson) do not
+
+
+__all__ = ["AppSpec", "EnvSpec", "FileSpec", "Resources", "Staging", "SPEC_VERSION", "FILE_TYPES", "check_int"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,6 +19,8 @@ import pytest
 import requests
 
 from knit.states import APP_FINISHED
+
+REPO = Path(__file__).resolve().parents[1]
 
 #: YARN application states after which nothing runs any more.
 TERMINAL = APP_FINISHED
@@ -50,6 +53,40 @@ def app(k: Any, cmd: str, **kwargs: Any) -> Iterator[str]:
     finally:
         if k.runtime_status() not in TERMINAL:
             k.kill()
+
+
+def listed_options(help_text: str) -> set[str]:
+    """The options a ``--help`` text lists (argparse's or knit.jar's): each ``-x``/``--name`` opening an entry."""
+    import re
+    found: set[str] = set()
+    for m in re.finditer(r"(?m)^  (-\S.*?)(?: {2,}|$)", help_text):
+        found |= {part.split()[0] for part in m.group(1).split(", ")}
+    return found
+
+
+def knit_jar() -> str:
+    """The built knit.jar: this checkout's copy (``setup.py build_jar``), else the Maven build's."""
+    for candidate in (REPO / "knit" / "java" / "knit.jar", REPO / "target" / "knit.jar"):
+        if candidate.is_file():
+            return str(candidate)
+    pytest.fail("knit.jar not found: build it with `mvn -o -q package` (or `pip install .`)")
+
+
+def quiet_env() -> dict[str, str]:
+    """This process's environment with Hadoop's own logging at WARN (for ``hadoop ...`` subprocesses)."""
+    return {**os.environ, "HADOOP_ROOT_LOGGER": "WARN,console"}
+
+
+def hadoop_jar(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """``hadoop jar knit.jar ARGS`` through the cluster's ``hadoop`` launcher."""
+    return subprocess.run(["hadoop", "jar", knit_jar(), *args], capture_output=True, text=True, timeout=timeout,
+                          env=quiet_env())
+
+
+def knit_cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    """``knit ARGS`` (this checkout's) in a subprocess; never hangs past ``timeout``."""
+    return subprocess.run([sys.executable, "-m", "knit.cli", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def staging_entries(cluster: Any, home: str = "/user/root") -> set[str]:

@@ -8,6 +8,10 @@ name (Hadoop's ``YarnApplicationState``, ``FinalApplicationStatus``, ``LogAggreg
 - ``states.json``: the YARN states Knit compares against, and its own container states (:mod:`knit.states`).
 - ``java17-options.txt``: the JVM options Hadoop 3.4 needs on Java 9+ (:mod:`knit.hadoop_jvm`).
 - ``names.json``: ``deps_dir``, the name of the HDFS directory of shared uploads under the user's home.
+- ``schema.json``: the application spec (``spec/schema.json`` in the source tree; :mod:`knit.schema`,
+  ``org.knit.spec.Schema``), with its examples in ``spec/examples`` run by both test suites.
+- ``cli.json``: the options of ``knit start`` and ``hadoop jar knit.jar`` (:mod:`knit.cli_start`,
+  ``org.knit.client.CliOptions``).
 """
 from __future__ import annotations
 

@@ -89,7 +89,7 @@ def test_numpy_integers_are_integers():
     ({"command": "   "}, "cmd (spec field command) must not be empty"),
     ({"command": None}, "cmd (spec field command) must be a string"),
     ({"command": "a\0b"}, "must not contain NUL"),
-    ({"envvars": {"A": 1}}, "envvars must map str -> str; entry 'A': 1 is str -> int"),
+    ({"envvars": {"A": 1}}, 'envvars["A"] must be a string; got 1'),
     ({"envvars": {1: "a"}}, "envvars must map str -> str"),
     ({"envvars": ["A=1"]}, "envvars must be a dict of str -> str"),
     ({"envvars": {"1A": "x"}}, "'1A' is not a valid environment variable name"),
@@ -103,12 +103,12 @@ def test_numpy_integers_are_integers():
     ({"name": ""}, "app_name (spec field name) must not be empty"),
     ({"queue": ""}, "queue must not be empty"),
     ({"tags": "a,b"}, "tags must be a list of strings"),
-    ({"tags": ["a", 3]}, "tags[] must be a string"),
+    ({"tags": ["a", 3]}, "tags[1] must be a string"),
     ({"detached": 1}, "detached must be True or False"),
     ({"keep_alive": "yes"}, "keep_alive must be True or False"),
     ({"idle_timeout": -1}, "idle_timeout must be an integer >= 0"),
     ({"idle_timeout": 1.5}, "idle_timeout must be an integer"),
-    ({"conf": {"a": 1}}, "pars (spec field conf) must map str -> str"),
+    ({"conf": {"a": 1}}, 'pars (spec field conf["a"]) must be a string; got 1'),
     ({"files": [FileSpec(source="relative/x.csv", name="x.csv")]}, "files[0].source must be an absolute"),
     ({"files": [FileSpec(source="/a/x.csv", name="sub/x.csv")]}, "files[0].name must be a plain file name"),
     ({"files": [FileSpec(source="/a/x.csv", name="x.csv", type="DIR")]}, "files[0].type must be one of"),
@@ -143,19 +143,9 @@ def test_from_json_rejects_unknown_fields_and_bad_json():
 # -- Knit rejects bad input before any JVM is started -----------------------------------------------------
 
 @pytest.fixture
-def offline_knit(tmp_path, monkeypatch):
-    """A Knit whose configuration names a cluster but which cannot start a JVM (no `hadoop` on PATH):
-    a SpecError rather than a GatewayError proves the input was rejected before any JVM call."""
+def offline_knit(offline):
+    """A Knit whose configuration names a cluster but which cannot start a JVM (conftest.py: ``offline``)."""
     from knit import Knit
-    conf = tmp_path / "conf"
-    conf.mkdir()
-    (conf / "core-site.xml").write_text(
-        "<configuration><property><name>fs.defaultFS</name><value>hdfs://nn.example:8020</value>"
-        "</property></configuration>")
-    monkeypatch.setenv("HADOOP_CONF_DIR", str(conf))
-    monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    monkeypatch.delenv("HADOOP_HOME", raising=False)
-    monkeypatch.setenv("HADOOP_USER_NAME", "alice")
     return Knit()
 
 
@@ -172,15 +162,21 @@ def test_knit_resolves_hdfs_home(offline_knit):
     ({"virtual_cores": 0}, "virtual_cores"),
     ({"num_containers": -1}, "num_containers"),
     ({"cmd": ""}, "cmd"),
-    ({"envvars": {"A": 1}}, "envvars must map str -> str"),
+    ({"envvars": {"A": 1}}, r'envvars\["A"\] must be a string'),
     ({"envvars": "A=1"}, "envvars must be a dict"),
     ({"max_restarts": -2}, "max_restarts"),
     ({"files": "data.csv"}, "files must be a list"),
     ({"files": ["/no/such/file.csv"]}, "file.csv"),
     ({"env": "/no/such/env.zip"}, "env.zip"),
+    ({"tags": ["t" * 200]}, r"tags\[0\] must be at most 100 characters long"),  # the RM's raw YarnException before
+    ({"tags": [str(i) for i in range(11)]}, "tags must have at most 10 items"),
+    ({"files": ["launch_container.sh"]}, r"files\[0\].name is a name YARN itself uses"),
 ])
 def test_start_rejects_bad_input_before_any_jvm(offline_knit, kwargs, match):
     kwargs = {"cmd": "hostname", **kwargs}
+    if kwargs.get("files") == ["launch_container.sh"]:
+        with open("launch_container.sh", "w") as f:  # a real file of that name: only its name is refused
+            f.write("echo hi\n")
     with pytest.raises(SpecError, match=match):
         offline_knit.start(**kwargs)
     assert offline_knit.app_id is None

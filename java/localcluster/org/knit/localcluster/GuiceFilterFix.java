@@ -3,7 +3,10 @@ package org.knit.localcluster;
 import java.lang.reflect.Field;
 
 import com.google.inject.servlet.GuiceFilter;
+import org.apache.hadoop.service.Service;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
+import org.apache.hadoop.yarn.server.nodemanager.NodeManager;
+import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
 import org.apache.hadoop.yarn.webapp.WebApp;
 import org.eclipse.jetty.servlet.FilterHolder;
 
@@ -23,11 +26,20 @@ final class GuiceFilterFix {
   private GuiceFilterFix() {
   }
 
-  static void apply(MiniYARNCluster yarn, int nodes) throws ReflectiveOperationException {
-    fix((WebApp) field(yarn.getResourceManager(), "webApp"));
+  /** Fixes every running RM and NodeManager web app (again after one of them was restarted: idempotent). */
+  static void apply(MiniYARNCluster yarn, int rms, int nodes) throws ReflectiveOperationException {
+    for (int i = 0; i < rms; i++) {
+      ResourceManager rm = yarn.getResourceManager(i);
+      if (rm != null && rm.getServiceState() == Service.STATE.STARTED) {
+        fix((WebApp) field(rm, "webApp"));
+      }
+    }
     for (int i = 0; i < nodes; i++) {
-      Object webServer = field(yarn.getNodeManager(i).getNMContext(), "webServer");
-      fix((WebApp) field(webServer, "webApp"));
+      NodeManager nm = yarn.getNodeManager(i);
+      if (nm.getServiceState() == Service.STATE.STARTED) {
+        Object webServer = field(nm.getNMContext(), "webServer");
+        fix((WebApp) field(webServer, "webApp"));
+      }
     }
   }
 

@@ -22,7 +22,7 @@ import org.apache.hadoop.yarn.api.records.URL;
 import org.apache.hadoop.yarn.client.api.async.NMClientAsync;
 import org.apache.hadoop.yarn.security.AMRMTokenIdentifier;
 import org.knit.spec.ApplicationSpec;
-import org.knit.spec.FileResource;
+import org.knit.spec.Localized;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,11 +97,11 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
 
   static Map<String, LocalResource> localResources(ApplicationSpec spec) {
     Map<String, LocalResource> local = new HashMap<>();
-    for (FileResource f : spec.resources()) {
+    for (Localized f : spec.resources()) {
       if (!f.isResolved()) {
         throw new IllegalStateException("resource '" + f.name + "' was not resolved by the client");
       }
-      LocalResourceType type = f.type == FileResource.Type.ARCHIVE ? LocalResourceType.ARCHIVE : LocalResourceType.FILE;
+      LocalResourceType type = f.type() == Localized.Type.ARCHIVE ? LocalResourceType.ARCHIVE : LocalResourceType.FILE;
       local.put(f.name, LocalResource.newInstance(URL.fromPath(new Path(f.path)), type,
           LocalResourceVisibility.PRIVATE, f.size, f.timestamp));
     }

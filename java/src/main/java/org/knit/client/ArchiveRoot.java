@@ -35,6 +35,41 @@ final class ArchiveRoot {
   }
 
   static String root(File archive) {
+    return rootOf(names(archive));
+  }
+
+  /** {@code {root, python}} of an environment archive: what {@code knit start --env} puts in the spec. */
+  static String[] layout(File archive) {
+    Set<String> names = names(archive);
+    String root = rootOf(names);
+    String python = pythonOf(names, root);
+    return new String[] {root, python.isEmpty() ? "bin/python" : python};
+  }
+
+  /** The best {@code bin/python*} under {@code root}, as knit/env.py picks it: python, python3, newest 3.x. */
+  static String pythonOf(Set<String> entries, String root) {
+    String base = root.isEmpty() ? "bin/" : root + "/bin/";
+    int best = -1;
+    Set<String> found = new LinkedHashSet<>();
+    for (String raw : entries) {
+      String e = raw.startsWith("./") ? raw.substring(2) : raw;
+      String rest = e.startsWith(base) ? e.substring(base.length()).replaceAll("/+$", "") : "";
+      if (!rest.isEmpty() && !rest.contains("/")) {
+        found.add(rest);
+        if (rest.matches("python3\\.[0-9]+")) {
+          best = Math.max(best, Integer.parseInt(rest.substring(8)));
+        }
+      }
+    }
+    for (String preferred : new String[] {"python", "python3"}) {
+      if (found.contains(preferred)) {
+        return "bin/" + preferred;
+      }
+    }
+    return best >= 0 ? "bin/python3." + best : "";
+  }
+
+  private static Set<String> names(File archive) {
     Set<String> names = new LinkedHashSet<>();
     try {
       if (archive.getName().toLowerCase().endsWith(".zip")) {
@@ -49,7 +84,7 @@ final class ArchiveRoot {
     } catch (IOException e) {
       throw new SpecException("'" + archive + "' is not a readable archive: " + e.getMessage());
     }
-    return rootOf(names);
+    return names;
   }
 
   static String rootOf(Set<String> entries) {

@@ -1,55 +1,37 @@
 package org.knit.client;
 
-import org.knit.am.ApplicationMaster;
-import org.knit.common.Knit;
-
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import java.io.File;
+import java.io.IOException;
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import org.apache.hadoop.yarn.api.records.ApplicationId;
-import org.apache.hadoop.yarn.api.records.ApplicationReport;
-import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
-import org.apache.hadoop.yarn.api.records.YarnApplicationState;
-import org.apache.hadoop.yarn.client.api.YarnClient;
-import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.hadoop.fs.FileSystem;
+import org.knit.common.Json;
 import org.knit.spec.ApplicationSpec;
-import org.knit.spec.EnvResource;
-import org.knit.spec.FileResource;
 import org.knit.spec.SpecException;
+import org.knit.spec.SpecJson;
 
 /**
- * {@code hadoop jar knit.jar --command CMD ...}: submits the same spec as Python's {@code Knit.start}, without
- * Python. Prints the application id; with {@code --wait}, exits 0 only if the application SUCCEEDED.
- * Usage errors exit {@value #USAGE} before anything is uploaded or submitted.
+ * {@code hadoop jar knit.jar [CMD] [options]}: the same command line as {@code knit start}, without Python. Its
+ * options are the shared table of {@link CliOptions}; the spec is built as {@code knit start} builds it (the
+ * {@code --spec} file, each flag over it, one validation) and submitted through {@link ClientEntryPoint}, the
+ * entry point Python uses, so both submit the same application. Usage errors exit {@value #USAGE} before anything
+ * is uploaded or submitted.
  */
 public final class Client {
   static final int USAGE = 2;
   static final int FAILED = 1;
-
-  private static final String HELP = String.join("\n",
-      "usage: hadoop jar knit.jar --command CMD [options]",
-      "",
-      "Run CMD in YARN containers through a Knit ApplicationMaster; prints the application id.",
-      "",
-      "  --command CMD          shell command each container runs (required)",
-      "  --num-containers N     number of containers (default 1)",
-      "  --memory MB            memory per container in MB (default 128)",
-      "  --vcores V             virtual cores per container (default 1)",
-      "  --files A,B            comma-separated local or hdfs:// files, each readable by its base name in every",
-      "                         container's working directory; .zip/.tar.gz/.tgz files are unpacked under their name",
-      "  --env ENV              environment archive (.zip, .tar.gz, .tgz; local or hdfs://); sets $CONDA_PREFIX",
-      "                         and $PYTHON_BIN in every container",
-      "  --name NAME            application name (default knit)",
-      "  --queue Q              YARN queue (default default)",
-      "  --env-var K=V          environment variable for the command; repeat for more",
-      "  --max-restarts N       restart a failing container up to N times (default 0)",
-      "  --master-memory MB     ApplicationMaster memory in MB (default 256)",
-      "  --wait                 wait for the application to end; exit 0 only if it SUCCEEDED",
-      "  --help                 show this help and exit",
-      "",
-      "Exit codes: 0 submitted (or, with --wait, SUCCEEDED); 1 failed; 2 usage error (nothing submitted).");
+  private static final Pattern INTEGER = Pattern.compile("[+-]?[0-9]+");
+  private static final Pattern NUMBER = Pattern.compile("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?");
 
   /** A usage error: message printed with a hint, exit code 2. */
   static final class UsageException extends Exception {
@@ -60,13 +42,6 @@ public final class Client {
     }
   }
 
-  /** Parsed command line. */
-  static final class Options {
-    ApplicationSpec spec = new ApplicationSpec();
-    boolean wait;
-    boolean help;
-  }
-
   private Client() {}
 
   public static void main(String[] args) {
@@ -74,174 +49,216 @@ public final class Client {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
-    Options o;
+    CliOptions cli = CliOptions.load();
+    CliOptions.Parsed p;
+    ApplicationSpec spec;
     try {
-      o = parse(args);
-      if (o.help) {
-        out.println(HELP);
+      p = cli.parse(args, err);
+      if (p.help) {
+        out.println(cli.help());
         return 0;
       }
-      o.spec.validate();
+      spec = buildSpec(cli, p);
     } catch (UsageException | SpecException e) {
       err.println("knit: error: " + e.getMessage() + "\n(see --help)");
       return USAGE;
     }
-    YarnConfiguration conf = HadoopConf.load(o.spec.conf);
-    YarnClient yarn = YarnClient.createYarnClient();
-    yarn.init(HadoopConf.forYarnClient(conf));
-    yarn.start();
+    Run r = new Run(cli, p, out, err);
+    if (r.flag("conf_dir")) {
+      HadoopConf.setConfDir(new File(r.value("conf_dir")));
+    }
     try {
-      Submitter.Result result;
-      try {
-        result = new Submitter(conf, yarn).submit(o.spec);
-      } catch (SpecException e) {
-        err.println("knit: error: " + e.getMessage());
-        return USAGE;
+      return r.flag("dry_run") ? dryRun(spec, out) : r.submit(spec);
+    } catch (SpecException e) {
+      return r.fail(e, USAGE);
+    } catch (Exception e) {
+      return r.fail(e, FAILED);
+    }
+  }
+
+  /** What {@code --dry-run} prints: the spec as it would be submitted, its deps dir resolved. */
+  private static int dryRun(ApplicationSpec spec, PrintStream out) throws IOException {
+    FileSystem fs = FileSystem.get(HadoopConf.load(spec.conf));
+    spec.staging.depsDir = Submitter.depsDir(fs, spec).toString();
+    out.println(SpecJson.pretty(spec.validate().toTree()));
+    return 0;
+  }
+
+  // -- the spec a command line asks for --------------------------------------------------------------------------
+
+  /** The {@code --spec} file, then each flag over it, then one validation (which names the flag it blames). */
+  static ApplicationSpec buildSpec(CliOptions cli, CliOptions.Parsed p) throws UsageException {
+    String file = p.last(cli.option("--spec"));
+    JsonObject doc = file == null ? new JsonObject() : readSpecFile(file);
+    Map<String, String> setBy = new LinkedHashMap<>();
+    for (CliOptions.Option o : cli.options()) {
+      String path = o.get("spec");
+      if (path == null) {
+        continue;
       }
-      out.println(result.app_id);
-      out.flush();
-      if (!o.wait) {
+      if (o.row.has("positional") && p.positional != null) {
+        if (!p.of(o).isEmpty()) {
+          throw new UsageException("give " + o.get("metavar") + " once: as an argument or with " + o.flag);
+        }
+        p.values.put(o, Collections.singletonList(p.positional));
+      }
+      if (!p.of(o).isEmpty()) {
+        setBy.put(path, o.flag);
+        apply(doc, o, path, p);
+      }
+    }
+    try {
+      return ApplicationSpec.fromTree(doc);
+    } catch (SpecException e) {
+      for (Map.Entry<String, String> s : setBy.entrySet()) {
+        String f = e.field();
+        if (f != null && (f.equals(s.getKey()) || f.startsWith(s.getKey() + ".") || f.startsWith(s.getKey() + "["))) {
+          throw new SpecException(e.field(), s.getValue() + ": " + e.getMessage());
+        }
+      }
+      throw e;
+    }
+  }
+
+  private static JsonObject readSpecFile(String file) throws UsageException {
+    String text;
+    try {
+      text = new String(Files.readAllBytes(new File(file).toPath()), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UsageException("--spec " + file + ": " + e.getMessage());
+    }
+    JsonElement doc = SpecJson.parse(text);
+    if (!doc.isJsonObject()) {
+      throw new UsageException("--spec " + file + " must hold a JSON object (an application spec)");
+    }
+    return doc.getAsJsonObject();
+  }
+
+  /** Sets {@code o}'s values at {@code path}; a file's value of the wrong type is left for validation to name. */
+  private static void apply(JsonObject doc, CliOptions.Option o, String path, CliOptions.Parsed p)
+      throws UsageException {
+    String[] parts = path.split("\\.");
+    JsonObject parent = doc;
+    for (int i = 0; i < parts.length - 1; i++) {
+      if (!parent.has(parts[i])) {
+        parent.add(parts[i], new JsonObject());
+      }
+      if (!parent.get(parts[i]).isJsonObject()) {
+        return;
+      }
+      parent = parent.getAsJsonObject(parts[i]);
+    }
+    String last = parts[parts.length - 1];
+    String entry = o.get("entry");
+    if ("env".equals(entry)) {
+      parent.add(last, Entries.env(p.last(o)));
+    } else if ("file".equals(entry) || o.kind.equals("array")) {
+      JsonElement list = parent.has(last) ? parent.get(last) : new JsonArray();
+      parent.add(last, list);
+      for (String v : p.of(o)) {
+        if (list.isJsonArray()) {
+          list.getAsJsonArray().add("file".equals(entry) ? Entries.file(v) : new JsonPrimitive(v));
+        }
+      }
+    } else if (o.kind.equals("object")) {
+      JsonElement map = parent.has(last) ? parent.get(last) : new JsonObject();
+      parent.add(last, map);
+      for (String v : p.of(o)) {
+        int eq = v.indexOf('=');
+        if (eq <= 0) {
+          throw new UsageException(o.flag + " '" + v + "': expected KEY=VALUE");
+        }
+        if (map.isJsonObject()) {
+          map.getAsJsonObject().addProperty(v.substring(0, eq), v.substring(eq + 1));
+        }
+      }
+    } else {
+      parent.add(last, scalar(o, p.last(o)));
+    }
+  }
+
+  static JsonPrimitive scalar(CliOptions.Option o, String v) throws UsageException {
+    switch (o.kind) {
+      case "integer":
+        if (!INTEGER.matcher(v).matches()) {
+          throw new UsageException(o.flag + " must be an integer; got '" + v + "'");
+        }
+        return new JsonPrimitive(new BigInteger(v));
+      case "number":
+        if (!NUMBER.matcher(v).matches()) {
+          throw new UsageException(o.flag + " must be a number; got '" + v + "'");
+        }
+        return new JsonPrimitive(Double.parseDouble(v));
+      case "boolean":
+        return new JsonPrimitive(Boolean.parseBoolean(v));
+      default:
+        return new JsonPrimitive(v);
+    }
+  }
+
+  /** One run of the command line after parsing: submit, follow, report; output as {@code knit start} gives it. */
+  static final class Run {
+    final CliOptions cli;
+    final CliOptions.Parsed p;
+    final PrintStream out;
+    final PrintStream err;
+
+    Run(CliOptions cli, CliOptions.Parsed p, PrintStream out, PrintStream err) {
+      this.cli = cli;
+      this.p = p;
+      this.out = out;
+      this.err = err;
+    }
+
+    CliOptions.Option byClient(String name) {
+      for (CliOptions.Option o : cli.options()) {
+        if (name.equals(o.get("client"))) {
+          return o;
+        }
+      }
+      throw new IllegalArgumentException("no client option " + name);
+    }
+
+    boolean flag(String name) {
+      String v = p.last(byClient(name));
+      return v != null && !v.equals("false");
+    }
+
+    String value(String name) {
+      return p.last(byClient(name));
+    }
+
+    int submit(ApplicationSpec spec) throws Exception {
+      ClientEntryPoint knit = new ClientEntryPoint();
+      // Ctrl-C or SIGTERM while we wait: an application that is not detached goes with us, as with knit start.
+      Runtime.getRuntime().addShutdownHook(new Thread(knit::killAttached, "knit-cli-shutdown"));
+      JsonObject result = SpecJson.parse(knit.submit(spec.toJson())).getAsJsonObject();
+      String appId = result.get("app_id").getAsString();
+      if (flag("verbose")) {
+        err.println("knit: submitted " + appId + " (uploaded " + result.get("uploaded") + ", reused "
+            + result.get("reused") + ")");
+      }
+      if (spec.detached) {
+        print(Json.toJson(Collections.singletonMap("app_id", appId)), appId);
         return 0;
       }
-      int code = waitFor(yarn, ApplicationId.fromString(result.app_id), err);
-      Submitter.removeStagingDir(conf, result.app_id); // in case its AM could not (killed)
+      return new Follow(knit, appId, this).await();
+    }
+
+    void print(String json, String text) {
+      out.println(flag("json") ? json : text);
+      out.flush();
+    }
+
+    int fail(Exception e, int code) {
+      if (flag("json")) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("error", e.getMessage());
+        m.put("type", e.getClass().getSimpleName());
+        out.println(Json.toJson(m));
+      }
+      err.println("knit: " + (code == USAGE ? "error: " : "") + e.getMessage());
       return code;
-    } catch (Exception e) {
-      err.println("knit: " + e.getMessage());
-      return FAILED;
-    } finally {
-      yarn.stop();
-    }
-  }
-
-  private static int waitFor(YarnClient yarn, ApplicationId id, PrintStream err) throws Exception {
-    while (true) {
-      ApplicationReport r = yarn.getApplicationReport(id);
-      if (AppReports.isFinished(r)) {
-        err.println("knit: " + id + " " + r.getYarnApplicationState() + " " + r.getFinalApplicationStatus()
-            + (r.getDiagnostics() == null || r.getDiagnostics().isEmpty() ? "" : ": " + r.getDiagnostics()));
-        return r.getYarnApplicationState() == YarnApplicationState.FINISHED
-            && r.getFinalApplicationStatus() == FinalApplicationStatus.SUCCEEDED ? 0 : FAILED;
-      }
-      Thread.sleep(500);
-    }
-  }
-
-  static Options parse(String[] args) throws UsageException {
-    Options o = new Options();
-    ApplicationSpec s = o.spec;
-    s.command = null;
-    List<String> files = new ArrayList<>();
-    String env = null;
-    for (int i = 0; i < args.length; i++) {
-      String flag = args[i];
-      switch (flag) {
-        case "--help":
-        case "-h":
-          o.help = true;
-          return o;
-        case "--wait":
-          o.wait = true;
-          continue;
-        default:
-          break;
-      }
-      if (i + 1 >= args.length) {
-        throw new UsageException(flag.startsWith("--") ? flag + " needs a value" : "unexpected argument '" + flag + "'");
-      }
-      String v = args[++i];
-      switch (flag) {
-        case "--command": s.command = v; break;
-        case "--num-containers": s.containers.count = positive(flag, v); break;
-        case "--memory": s.containers.memory = positive(flag, v); break;
-        case "--vcores": s.containers.vcores = positive(flag, v); break;
-        case "--files": files.addAll(Arrays.asList(v.split(","))); break;
-        case "--env": env = v; break;
-        case "--name": s.name = v; break;
-        case "--queue": s.queue = v; break;
-        case "--max-restarts": s.maxRestarts = nonNegative(flag, v); break;
-        case "--master-memory": s.master.memory = positive(flag, v); break;
-        case "--env-var": {
-          int eq = v.indexOf('=');
-          if (eq <= 0) {
-            throw new UsageException("--env-var needs KEY=VALUE, got '" + v + "'");
-          }
-          s.envvars.put(v.substring(0, eq), v.substring(eq + 1));
-          break;
-        }
-        default:
-          throw new UsageException("unknown option '" + flag + "'");
-      }
-    }
-    if (s.command == null || s.command.trim().isEmpty()) {
-      throw new UsageException("--command is required and must not be empty");
-    }
-    for (String f : files) {
-      if (!f.trim().isEmpty()) {
-        s.files.add(fileResource(f.trim()));
-      }
-    }
-    if (env != null) {
-      s.env = envResource(env);
-    }
-    return o;
-  }
-
-  private static FileResource fileResource(String source) throws UsageException {
-    FileResource f = new FileResource();
-    f.source = source;
-    f.name = new File(source.replaceAll("/+$", "")).getName();
-    f.type = ArchiveRoot.isArchive(f.name) ? FileResource.Type.ARCHIVE : FileResource.Type.FILE;
-    if (!Stager.isRemote(source)) {
-      File local = Stager.localFile(source);
-      if (!local.isFile()) {
-        throw new UsageException("--files: '" + source + "' is not a file");
-      }
-    }
-    return f;
-  }
-
-  private static EnvResource envResource(String source) throws UsageException {
-    String base = new File(source.replaceAll("/+$", "")).getName();
-    if (!ArchiveRoot.isArchive(base)) {
-      throw new UsageException("--env must be a .zip, .tar.gz or .tgz archive (local or hdfs://), got '" + source + "'");
-    }
-    EnvResource e = new EnvResource();
-    e.source = source;
-    e.name = ArchiveRoot.stem(base);
-    if (Stager.isRemote(source)) {
-      e.root = null; // not inspected remotely: the launch script finds the directory holding bin/
-    } else {
-      File local = Stager.localFile(source);
-      if (!local.isFile()) {
-        throw new UsageException("--env: '" + source + "' is not a file");
-      }
-      e.root = ArchiveRoot.root(local);
-    }
-    return e;
-  }
-
-  private static int positive(String flag, String v) throws UsageException {
-    int n = integer(flag, v);
-    if (n < 1) {
-      throw new UsageException(flag + " must be a positive integer, got " + v);
-    }
-    return n;
-  }
-
-  private static int nonNegative(String flag, String v) throws UsageException {
-    int n = integer(flag, v);
-    if (n < 0) {
-      throw new UsageException(flag + " must be 0 or more, got " + v);
-    }
-    return n;
-  }
-
-  private static int integer(String flag, String v) throws UsageException {
-    try {
-      return Integer.parseInt(v.trim());
-    } catch (NumberFormatException e) {
-      throw new UsageException(flag + " must be an integer, got '" + v + "'");
     }
   }
 }

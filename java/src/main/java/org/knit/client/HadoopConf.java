@@ -2,7 +2,9 @@ package org.knit.client;
 
 import org.knit.common.Knit;
 
+import java.io.File;
 import java.util.Map;
+import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 
@@ -13,7 +15,18 @@ public final class HadoopConf {
   static final long RM_MAX_WAIT_MS = 10_000;
   static final long RM_RETRY_INTERVAL_MS = 1_000;
 
+  /** Site files added over the classpath's ({@code hadoop jar knit.jar --conf-dir DIR}); null: none. */
+  private static volatile File confDir;
+
   private HadoopConf() {}
+
+  /** Reads {@code dir}'s core-, hdfs- and yarn-site.xml over the classpath's in every later {@link #load}. */
+  public static void setConfDir(File dir) {
+    if (!dir.isDirectory()) {
+      throw new IllegalArgumentException("--conf-dir " + dir + " is not a directory");
+    }
+    confDir = dir;
+  }
 
   /**
    * The configuration on the classpath ({@code $HADOOP_CONF_DIR}) with {@code overrides} applied.
@@ -24,6 +37,15 @@ public final class HadoopConf {
    */
   public static YarnConfiguration load(Map<String, String> overrides) {
     YarnConfiguration conf = new YarnConfiguration();
+    File dir = confDir;
+    if (dir != null) {
+      for (String site : new String[] {"core-site.xml", "hdfs-site.xml", "yarn-site.xml"}) {
+        File f = new File(dir, site);
+        if (f.isFile()) {
+          conf.addResource(new Path(f.getAbsolutePath()));
+        }
+      }
+    }
     cap(conf, YarnConfiguration.RESOURCEMANAGER_CONNECT_MAX_WAIT_MS, RM_MAX_WAIT_MS);
     cap(conf, YarnConfiguration.RESOURCEMANAGER_CONNECT_RETRY_INTERVAL_MS, RM_RETRY_INTERVAL_MS);
     for (Map.Entry<String, String> e : overrides.entrySet()) {

@@ -24,7 +24,7 @@ import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.security.UserGroupInformation;
-import org.knit.spec.FileResource;
+import org.knit.spec.Localized;
 import org.knit.spec.SpecException;
 
 /**
@@ -72,8 +72,8 @@ final class Stager {
    * Checks that every source exists (local: a readable file; remote: an existing file) before anything is
    * uploaded.
    */
-  void check(List<FileResource> resources) throws IOException {
-    for (FileResource r : resources) {
+  void check(List<Localized> resources) throws IOException {
+    for (Localized r : resources) {
       if (isRemote(r.source)) {
         Path p = new Path(r.source);
         FileStatus st;
@@ -98,8 +98,8 @@ final class Stager {
   }
 
   /** Resolves every resource (uploading as needed). */
-  void stage(List<FileResource> resources) throws IOException {
-    for (FileResource r : resources) {
+  void stage(List<Localized> resources) throws IOException {
+    for (Localized r : resources) {
       FileStatus st;
       if (isRemote(r.source)) {
         Path p = new Path(r.source);

@@ -43,7 +43,7 @@ import org.apache.hadoop.yarn.client.api.YarnClientApplication;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.exceptions.YarnException;
 import org.knit.spec.ApplicationSpec;
-import org.knit.spec.FileResource;
+import org.knit.spec.Localized;
 import org.knit.spec.SpecException;
 
 /**
@@ -85,10 +85,9 @@ final class Submitter {
           + "ship to the ApplicationMaster (build it with `mvn package`)");
     }
     FileSystem fs = FileSystem.get(conf);
-    Path depsDir = spec.staging.depsDir == null
-        ? new Path(fs.getHomeDirectory(), Knit.DEPS_DIR) : fs.makeQualified(new Path(spec.staging.depsDir));
+    Path depsDir = depsDir(fs, spec);
     Stager stager = new Stager(conf, depsDir, spec.staging.replication, spec.staging.uploadAlways);
-    List<FileResource> resources = spec.resources();
+    List<Localized> resources = spec.resources();
     stager.check(resources);
 
     YarnClientApplication app = newApplication();
@@ -129,6 +128,13 @@ final class Submitter {
         stager.removeUploads();
       }
     }
+  }
+
+  /** The spec's deps dir, qualified; {@code <home>/.knitDeps} when it names none. */
+  static Path depsDir(FileSystem fs, ApplicationSpec spec) {
+    Path dir = spec.staging.depsDir == null ? new Path(fs.getHomeDirectory(), Knit.DEPS_DIR)
+        : new Path(spec.staging.depsDir);
+    return fs.makeQualified(dir);
   }
 
   static Path stagingDir(FileSystem fs, String appId) {

@@ -1,37 +1,34 @@
 package org.knit.spec;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonParseException;
+import com.google.gson.JsonElement;
 import com.google.gson.annotations.SerializedName;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * The application spec (ARCHITECTURE.md, "Application spec"): one JSON document written by Python or the CLI,
- * resolved by the client, read by the ApplicationMaster.
+ * The application spec: one JSON document written by Python or either command line, resolved by the client, read
+ * by the ApplicationMaster. The contract is spec/schema.json (knit/shared/{@value Schema#FILE}, in knit.jar through
+ * SharedFiles): every document is checked against it before it becomes an object, so unknown fields, wrong types
+ * and bad values are refused exactly as Python refuses them, naming the same field. This class and its parts
+ * mirror the schema's objects field for field (ApplicationSpecFieldsTest compares them).
  */
 public final class ApplicationSpec {
   public static final int VERSION = 1;
-  public static final String DEFAULT_TYPE = "KNIT";
-
-  private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
 
   public int version = VERSION;
   public String name = "knit";
   public String queue = "default";
   public List<String> tags = new ArrayList<>();
   @SerializedName("application_type")
-  public String applicationType = DEFAULT_TYPE;
+  public String applicationType = "KNIT";
   @SerializedName("max_attempts")
   public int maxAttempts = 1;
-  public Resources master = new Resources(1, 256, 1);
+  public Master master = new Master();
   public String command;
-  public Resources containers = new Resources(1, 128, 1);
+  public Containers containers = new Containers();
   @SerializedName("max_restarts")
   public int maxRestarts = 0;
   public String lang = "C.UTF-8";
@@ -51,127 +48,65 @@ public final class ApplicationSpec {
   public int idleTimeout = 0;
   public Map<String, String> conf = new LinkedHashMap<>();
 
-  /** Parses a spec; fields left out take their defaults. Does not validate. */
+  /**
+   * Parses and checks a spec document against the schema; fields left out take their defaults.
+   *
+   * @throws SpecException when it is not JSON or the schema refuses it
+   */
   public static ApplicationSpec fromJson(String json) {
-    if (json == null || json.trim().isEmpty()) {
-      throw new SpecException("the application spec is empty");
-    }
-    ApplicationSpec spec;
-    try {
-      spec = GSON.fromJson(json, ApplicationSpec.class);
-    } catch (JsonParseException | NumberFormatException e) {
-      throw new SpecException("the application spec is not valid JSON of the expected shape: " + e.getMessage());
-    }
-    if (spec == null) {
-      throw new SpecException("the application spec is empty");
-    }
-    spec.fillDefaults();
-    return spec;
+    return fromTree(SpecJson.parse(json));
+  }
+
+  /** {@link #fromJson} for a document already parsed. */
+  public static ApplicationSpec fromTree(JsonElement tree) {
+    Schema.spec().check(tree, "#", "");
+    return SpecJson.GSON.fromJson(tree, ApplicationSpec.class);
+  }
+
+  /** The spec as the contract's JSON: resolved fields left out until set, {@code env: null} when there is none. */
+  public JsonElement toTree() {
+    return Schema.spec().omitNulls(SpecJson.GSON.toJsonTree(this), "#");
   }
 
   public String toJson() {
-    return GSON.toJson(this);
-  }
-
-  /** JSON null for a field means "the default", as if it were left out. */
-  private void fillDefaults() {
-    if (tags == null) tags = new ArrayList<>();
-    if (applicationType == null) applicationType = DEFAULT_TYPE;
-    if (master == null) master = new Resources(1, 256, 1);
-    if (containers == null) containers = new Resources(1, 128, 1);
-    if (lang == null) lang = "C.UTF-8";
-    if (envvars == null) envvars = new LinkedHashMap<>();
-    if (files == null) files = new ArrayList<>();
-    if (staging == null) staging = new Staging();
-    if (conf == null) conf = new LinkedHashMap<>();
+    return SpecJson.compact(toTree());
   }
 
   /**
-   * Checks everything that can be checked without a cluster; each problem gets its own message naming the field.
+   * Checks every field against the schema, then the rules between fields.
    *
    * @return this spec
-   * @throws SpecException on the first problem found
+   * @throws SpecException on the first problem found, naming the field
    */
   public ApplicationSpec validate() {
-    if (version != VERSION) {
-      throw new SpecException("unsupported spec version " + version + " (this knit.jar reads version " + VERSION + ")");
-    }
-    requireText(name, "name");
-    requireText(queue, "queue");
-    requireText(applicationType, "application_type");
-    requireText(lang, "lang");
-    if (command == null || command.trim().isEmpty()) {
-      throw new SpecException("command must be a non-empty shell command");
-    }
-    if (maxAttempts < 1) {
-      throw new SpecException("max_attempts must be at least 1, got " + maxAttempts);
-    }
-    if (idleTimeout < 0) {
-      throw new SpecException("idle_timeout must be 0 (never) or a number of seconds, got " + idleTimeout);
-    }
-    if (maxRestarts < 0) {
-      throw new SpecException("max_restarts must be 0 or more, got " + maxRestarts);
-    }
-    master.validate("master", false);
-    containers.validate("containers", true);
-    for (String tag : tags) {
-      requireText(tag, "tags[]");
-    }
-    validateEnvvars();
-    validateResources();
-    staging.validate();
-    for (Map.Entry<String, String> e : conf.entrySet()) {
-      if (e.getKey() == null || e.getKey().isEmpty() || e.getValue() == null) {
-        throw new SpecException("conf entries must map a property name to a string value, got " + e);
-      }
-    }
+    Schema.spec().check(toTree(), "#", "");
+    checkLinkNames();
     return this;
   }
 
-  private void validateEnvvars() {
-    for (Map.Entry<String, String> e : envvars.entrySet()) {
-      String key = e.getKey();
-      if (key == null || !key.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-        throw new SpecException("envvars: '" + key + "' is not a valid environment variable name");
-      }
-      if (e.getValue() == null) {
-        throw new SpecException("envvars: the value of " + key + " must be a string, got null");
-      }
-    }
-  }
-
-  private void validateResources() {
-    Set<String> names = new HashSet<>();
+  /** Every file and the env appear in the container's working directory by name: one name each. */
+  private void checkLinkNames() {
+    Map<String, String> seen = new HashMap<>();
     for (int i = 0; i < files.size(); i++) {
       FileResource f = files.get(i);
-      if (f == null) {
-        throw new SpecException("files[" + i + "] is null");
+      if (seen.containsKey(f.name)) {
+        throw new SpecException("files[" + i + "].name", "files: two files would both appear as '" + f.name
+            + "' in the container (" + seen.get(f.name) + " and " + f.source + "); rename one");
       }
-      f.validate("files[" + i + "]");
-      if (!names.add(f.name)) {
-        throw new SpecException("files: two files are named '" + f.name + "' in the containers' working directory");
-      }
+      seen.put(f.name, f.source);
     }
-    if (env != null) {
-      env.validate("env");
-      if (!names.add(env.name)) {
-        throw new SpecException("env.name '" + env.name + "' is also the name of one of the files");
-      }
+    if (env != null && seen.containsKey(env.name)) {
+      throw new SpecException("env.name", "env: its link name '" + env.name + "' is also the name of the file "
+          + seen.get(env.name) + "; rename one");
     }
   }
 
   /** Every resource (files, then the env), for staging and localization. */
-  public List<FileResource> resources() {
-    List<FileResource> all = new ArrayList<>(files);
+  public List<Localized> resources() {
+    List<Localized> all = new ArrayList<>(files);
     if (env != null) {
       all.add(env);
     }
     return all;
-  }
-
-  private static void requireText(String value, String field) {
-    if (value == null || value.trim().isEmpty()) {
-      throw new SpecException(field + " must be a non-empty string");
-    }
   }
 }

@@ -10,10 +10,4 @@ public final class Staging {
   public int replication = 3;
   @SerializedName("upload_always")
   public boolean uploadAlways = false;
-
-  void validate() {
-    if (replication < 1) {
-      throw new SpecException("staging.replication must be at least 1, got " + replication);
-    }
-  }
 }

@@ -21,4 +21,17 @@ public class ArchiveRootTest {
     assertEquals("env", ArchiveRoot.stem("env.tar.gz"));
     assertEquals("env", ArchiveRoot.stem("env.tgz"));
   }
+
+  private static String python(String root, String... entries) {
+    return ArchiveRoot.pythonOf(new LinkedHashSet<>(Arrays.asList(entries)), root);
+  }
+
+  /** As knit/env.py picks it, so both command lines write the same env entry. */
+  @Test
+  public void findsThePythonAsKnitStartDoes() {
+    assertEquals("bin/python", python("", "bin/python3", "bin/python"));
+    assertEquals("bin/python3", python("dev", "dev/bin/python3.12", "dev/bin/python3"));
+    assertEquals("bin/python3.12", python("dev", "./dev/bin/python3.9", "dev/bin/python3.12", "dev/bin/pip"));
+    assertEquals("", python("", "bin/pip", "lib/python3.12/os.py"));
+  }
 }

@@ -27,8 +27,8 @@ public class ApplicationSpecTest {
     assertEquals(3, s.containers.count);
     assertEquals(2, s.maxRestarts);
     assertEquals("VALUE", s.envvars.get("KEY"));
-    assertEquals(FileResource.Type.FILE, s.files.get(0).type);
-    assertEquals(FileResource.Type.ARCHIVE, s.env.type);
+    assertEquals(Localized.Type.FILE, s.files.get(0).type);
+    assertEquals(Localized.Type.ARCHIVE, s.env.type());
     assertEquals("dev", s.env.root);
     assertEquals(1, s.staging.replication);
     assertTrue(s.staging.uploadAlways);
@@ -54,7 +54,7 @@ public class ApplicationSpecTest {
 
   @Test
   public void missingFieldsTakeDefaults() {
-    ApplicationSpec s = ApplicationSpec.fromJson("{\"command\": \"true\", \"env\": null, \"tags\": null}")
+    ApplicationSpec s = ApplicationSpec.fromJson("{\"command\": \"true\", \"env\": null}")
         .validate();
     assertEquals("knit", s.name);
     assertEquals("default", s.queue);
@@ -80,30 +80,37 @@ public class ApplicationSpecTest {
 
   @Test
   public void rejectsBadInputWithSpecificMessages() {
-    assertRejected("{\"command\": \"  \"}", "command must be a non-empty");
-    assertRejected("{}", "command must be a non-empty");
-    assertRejected("{\"command\": \"x\", \"containers\": {\"count\": 0}}", "containers.count must be a positive");
-    assertRejected("{\"command\": \"x\", \"containers\": {\"memory\": -5}}", "containers.memory must be a positive");
-    assertRejected("{\"command\": \"x\", \"containers\": {\"vcores\": 0}}", "containers.vcores must be a positive");
-    assertRejected("{\"command\": \"x\", \"containers\": {\"memory\": \"lots\"}}", "not valid JSON");
-    assertRejected("{\"command\": \"x\", \"containers\": {\"memory\": 1.5}}", "not valid JSON");
-    assertRejected("{\"command\": \"x\", \"master\": {\"memory\": 0}}", "master.memory");
-    assertRejected("{\"command\": \"x\", \"version\": 2}", "unsupported spec version 2");
+    assertRejected("{\"command\": \"  \"}", "cmd (spec field command) must not be empty");
+    assertRejected("{}", "cmd (spec field command) is required");
+    assertRejected("{\"command\": \"x\", \"containers\": {\"count\": 0}}",
+        "num_containers (spec field containers.count) must be a positive integer");
+    assertRejected("{\"command\": \"x\", \"containers\": {\"memory\": -5}}",
+        "memory (spec field containers.memory) must be a positive integer");
+    assertRejected("{\"command\": \"x\", \"containers\": {\"vcores\": 0}}",
+        "virtual_cores (spec field containers.vcores) must be a positive integer");
+    assertRejected("{\"command\": \"x\", \"containers\": {\"memory\": \"lots\"}}",
+        "memory (spec field containers.memory) must be an integer");
+    assertRejected("{\"command\": \"x\", \"containers\": {\"memory\": 1.5}}",
+        "memory (spec field containers.memory) must be an integer");
+    assertRejected("{\"command\": \"x\", \"master\": {\"memory\": 0}}",
+        "master_memory (spec field master.memory) must be a positive integer");
+    assertRejected("{\"command\": \"x\", \"version\": 2}", "version must be 1");
     assertRejected("{\"command\": \"x\", \"max_attempts\": 0}", "max_attempts");
     assertRejected("{\"command\": \"x\", \"max_restarts\": -1}", "max_restarts");
-    assertRejected("{\"command\": \"x\", \"queue\": \"\"}", "queue must be");
+    assertRejected("{\"command\": \"x\", \"queue\": \"\"}", "queue must not be empty");
     assertRejected("{\"command\": \"x\", \"envvars\": {\"1BAD\": \"v\"}}", "not a valid environment variable");
     assertRejected("{\"command\": \"x\", \"envvars\": {\"K\": null}}", "must be a string");
     assertRejected("{\"command\": \"x\", \"staging\": {\"replication\": 0}}", "staging.replication");
     assertRejected("{\"command\": \"x\", \"files\": [{\"source\": \"/a/x\", \"name\": \"x\"},"
-        + " {\"source\": \"/b/x\", \"name\": \"x\"}]}", "two files are named 'x'");
+        + " {\"source\": \"/b/x\", \"name\": \"x\"}]}", "two files would both appear as 'x'");
     assertRejected("{\"command\": \"x\", \"files\": [{\"source\": \"/a/x\", \"name\": \"../x\"}]}", "plain file name");
     assertRejected("{\"command\": \"x\", \"files\": [{\"source\": \"/a/x\", \"name\": \"x\", \"type\": \"DIR\"}]}",
-        "FILE or ARCHIVE");
+        "must be one of ('FILE', 'ARCHIVE')");
     assertRejected("{\"command\": \"x\", \"env\": {\"source\": \"/a/dev.zip\", \"name\": \"dev\","
         + " \"python\": \"/usr/bin/python\"}}", "env.python");
     assertRejected("{\"command\": \"x\", \"env\": {\"source\": \"\", \"name\": \"dev\"}}", "env.source");
     assertRejected("", "empty");
-    assertRejected("[1, 2]", "not valid JSON");
+    assertRejected("[1, 2]", "spec must be a JSON object");
+    assertRejected("{command: x}", "not valid JSON");
   }
 }
