@@ -181,7 +181,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   /** Blocks a gateway call until the AM has registered and made its first requests. */
   void awaitReady() {
     try {
-      if (!ready.await(60, TimeUnit.SECONDS)) {
+      if (!ready.await(Knit.READY_WAIT_S, TimeUnit.SECONDS)) {
         throw new IllegalStateException("the ApplicationMaster is still starting; try again");
       }
     } catch (InterruptedException e) {
