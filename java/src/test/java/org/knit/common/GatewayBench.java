@@ -3,7 +3,9 @@ package org.knit.common;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.knit.client.SelfSignedCertificate;
 import py4j.GatewayServer;
@@ -16,28 +18,37 @@ import py4j.GatewayServer;
 public final class GatewayBench {
   private GatewayBench() {}
 
-  /** An answer the size of an AM's {@code containers()} for two containers. */
+  /** What an AM's entry point does for {@code containers()} with two containers: records to JSON, per call. */
   public static final class EntryPoint {
-    private final String answer;
-
-    EntryPoint(String answer) {
-      this.answer = answer;
+    public String containers() {
+      List<Map<String, Object>> records = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("id", "container_1796165540544_0006_01_00000" + (i + 2));
+        r.put("state", "RUNNING");
+        r.put("request_id", 0);
+        r.put("node_id", "localhost:4123" + i);
+        r.put("node_http_address", "localhost:804" + i);
+        r.put("vcores", 1);
+        r.put("memory", 128);
+        r.put("exit_status", null);
+        r.put("diagnostics", "");
+        r.put("restarts", 0);
+        r.put("start_time", System.currentTimeMillis());
+        r.put("finish_time", 0);
+        records.add(r);
+      }
+      return Json.toJson(records);
     }
 
-    public String containers() {
-      return answer;
+    /** The cheapest call there is: what Py4J and the transport cost alone. */
+    public int ping() {
+      return 1;
     }
   }
 
   public static void main(String[] args) throws Exception {
-    StringBuilder json = new StringBuilder("[");
-    for (int i = 0; i < 2; i++) {
-      json.append(i == 0 ? "" : ",").append("{\"id\":\"container_1796165540544_0006_01_00000").append(i + 2)
-          .append("\",\"state\":\"RUNNING\",\"request_id\":0,\"node_id\":\"localhost:41234\",")
-          .append("\"node_http_address\":\"localhost:8042\",\"vcores\":1,\"memory\":128,\"exit_status\":null,")
-          .append("\"diagnostics\":\"\",\"restarts\":0,\"start_time\":1796165541000,\"finish_time\":0}");
-    }
-    EntryPoint entryPoint = new EntryPoint(json.append("]").toString());
+    EntryPoint entryPoint = new EntryPoint();
     String secret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     SelfSignedCertificate c = SelfSignedCertificate.create("knit-am.bench", 1);
     GatewayKeys keys = new GatewayKeys(secret, c.keys.getPrivate(), c.certificate);
