@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what Knit needs on a fresh machine, idempotently: a JDK and Maven (Debian's, if missing), a
+# Installs what Knit needs on a fresh machine, idempotently: a JDK, Maven and openssl (Debian's, if missing), a
 # virtualenv in .venv with Knit and its test/dask extras (which builds knit.jar with Maven), and Hadoop's jars
 # for the local cluster (resolved once by Maven into ~/.cache/knit).
 set -euo pipefail
@@ -9,6 +9,11 @@ if ! command -v javac >/dev/null || ! command -v mvn >/dev/null; then
   echo "setup: installing a JDK and Maven from Debian" >&2
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jdk-headless maven
+fi
+if ! command -v openssl >/dev/null; then  # the gateway's TLS unit tests make certificates with it
+  echo "setup: installing openssl from Debian" >&2
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssl
 fi
 
 PY=${PYTHON:-python3}
