@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import re
 
+from py4j.protocol import escape_new_line
+
 REDACTED = "<secret>"
 
 #: Members of the JSON that crosses py4j whose values are secrets.
@@ -62,5 +64,7 @@ for _name in PY4J_LOGGERS:
 
 
 def register(secret: str) -> None:
-    """Also replace ``secret`` wherever py4j logs it (a secret no pattern would recognize)."""
-    _filter.secrets.add(secret)
+    """Also replace ``secret`` wherever py4j logs it (a secret no pattern would recognize), as it is and as
+    py4j's protocol escapes it in a command (newlines and backslashes)."""
+    if secret:
+        _filter.secrets.update({secret, escape_new_line(secret)})

@@ -36,9 +36,14 @@ def test_what_is_not_secret_stays():
     assert redact.redact(call) == call
 
 
-def test_a_registered_secret_is_replaced_anywhere():
+def test_a_registered_secret_is_replaced_anywhere(caplog):
     secret = "opaque-token-with-no-pattern"
     assert redact.redact(f"x {secret} y", {secret}) == f"x {redact.REDACTED} y"
+    multiline = "line one\nline two"  # py4j sends it as 'line one\\nline two'
+    redact.register(multiline)
+    with caplog.at_level(logging.DEBUG, logger="py4j.java_gateway"):
+        logging.getLogger("py4j.java_gateway").debug("Command to send: c\nt\nm\nsline one\\nline two\ne\n")
+    assert "line two" not in caplog.text and redact.REDACTED in caplog.text
 
 
 @pytest.mark.parametrize("name", redact.PY4J_LOGGERS)
