@@ -1,4 +1,4 @@
-"""Network tools for the gateway tests: a recording TCP relay, a fake TLS gateway, and finding an AM's JVM."""
+"""Network tools for the gateway tests: a recording TCP relay, a fake AM (TLS), and finding an AM's JVM."""
 from __future__ import annotations
 
 import contextlib
@@ -53,20 +53,20 @@ class Relay:
                 s.close()
 
 
-class FakeGateway:
-    """A TLS server with its own certificate where an AM should be: it records the bytes clients send it after
-    the handshake (a secret would be among them), then closes each connection after two lines."""
+class FakeAM:
+    """A TLS server presenting ``cert`` (a PEM file, with ``key``) where an AM should be. It records what clients
+    send after the handshake (a secret would be among it), answers Py4J's auth command and the reflection of
+    eager loading, then ``answer`` to every call, or nothing at all (``answer=None``: a stopped AM). Counts the
+    connections it accepted and the handshakes that completed."""
 
-    def __init__(self, cert_pem: str, key_pem: str, workdir: Path):
-        cert, key = workdir / "fake.crt", workdir / "fake.key"
-        cert.write_text(cert_pem)
-        key.touch(0o600)
-        key.write_text(key_pem)
+    def __init__(self, cert: Path, key: Path, answer: bytes | None = b"!yi42\n"):
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(cert, key)
+        self.answer = answer
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.received = bytearray()
+        self.connections = 0
         self.handshakes = 0
         threading.Thread(target=self._serve, daemon=True).start()
 
@@ -75,16 +75,33 @@ class FakeGateway:
             try:
                 raw, _ = self.server.accept()
             except OSError:
-                return
-            raw.settimeout(10)
-            with contextlib.suppress(OSError):  # a client that refuses our certificate aborts the handshake
-                with self.context.wrap_socket(raw, server_side=True) as s:
-                    self.handshakes += 1
-                    data = b""
-                    while data.count(b"\n") < 2 and (chunk := s.recv(4096)):
-                        data += chunk
-                    self.received += data
-            raw.close()
+                return  # closed
+            self.connections += 1
+            threading.Thread(target=self._talk, args=(raw,), daemon=True).start()
+
+    def _talk(self, raw: socket.socket) -> None:
+        # A client that refuses our certificate aborts the handshake: OSError, and nothing recorded.
+        with contextlib.suppress(OSError), self.context.wrap_socket(raw, server_side=True) as s:
+            self.handshakes += 1
+            f = s.makefile("rb")
+            command: list[bytes] = []
+            while line := f.readline():
+                self.received += line
+                command.append(line)  # a command's first line names it; "e" ends it (the auth command: 2 lines)
+                auth = command[0] == b"A\n"
+                if (auth and len(command) < 2) or (not auth and line != b"e\n"):
+                    continue
+                s.sendall(self._answer(command))
+                command = []
+
+    def _answer(self, command: list[bytes]) -> bytes:
+        if command[0] == b"A\n":
+            return b"!yv\n"
+        if command[0] == b"r\n":  # eager loading's System.currentTimeMillis(): the class, then the method
+            return b"!ycjava.lang.System\n" if command[1] == b"u\n" else b"!ym\n"
+        if command[:2] == [b"c\n", b"z:java.lang.System\n"]:
+            return b"!yL1\n"
+        return self.answer or b""
 
     def close(self) -> None:
         self.server.close()

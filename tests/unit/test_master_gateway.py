@@ -3,11 +3,9 @@ to the exact certificate, TLS 1.2+, keepalive, and calls bounded by ``control_ti
 """
 from __future__ import annotations
 
-import contextlib
 import socket
 import ssl
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ import pytest
 from knit import Knit
 from knit.exceptions import ControlTimeout, SpecError
 from knit.master_gateway import check_timeout, open_master, pinned_context
+from wire import FakeAM
 
 SECRET = "ab" * 32
 
@@ -38,51 +37,6 @@ def certs(tmp_path_factory) -> dict[str, Path]:
              "-CAcreateserial", "-days", "1", "-out", str(d / "leaf.crt"))
     (d / "leaf-chain.crt").write_text((d / "leaf.crt").read_text() + (d / "a.crt").read_text())
     return {p.stem: p for p in d.iterdir()}
-
-
-class FakeAM:
-    """A TLS server presenting ``cert``: it answers Py4J's auth command and reflection, then ``answer`` to every
-    call, or nothing at all (``answer=None``: a stopped AM). Counts the connections it got."""
-
-    def __init__(self, cert: Path, key: Path, answer: bytes | None):
-        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.load_cert_chain(cert, key)
-        self.answer = answer
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.connections = 0
-        self.keepalive: list[int] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                raw, _ = self.server.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._talk, args=(raw,), daemon=True).start()
-
-    def _talk(self, raw: socket.socket) -> None:
-        with contextlib.suppress(OSError), self.ctx.wrap_socket(raw, server_side=True) as s:
-            f = s.makefile("rb")
-            f.readline(), f.readline()  # A, the secret
-            s.sendall(b"!yv\n")
-            command: list[bytes] = []
-            while line := f.readline():
-                command.append(line)  # a command's first line names it; "e" ends it
-                if line != b"e\n":
-                    continue
-                if command[0] == b"r\n":  # reflection, of eager loading's System.currentTimeMillis(): answered
-                    s.sendall(b"!ycjava.lang.System\n" if command[1] == b"u\n" else b"!ym\n")
-                elif command[:2] == [b"c\n", b"z:java.lang.System\n"]:
-                    s.sendall(b"!yL1\n")
-                elif self.answer is not None:
-                    s.sendall(self.answer)
-                command = []
-
-    def close(self) -> None:
-        self.server.close()
 
 
 @pytest.fixture

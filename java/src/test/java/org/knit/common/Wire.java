@@ -16,7 +16,7 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
 /** Raw Py4J exchanges with a gateway over plain TCP or TLS, for tests: what a stranger's client sees. */
-final class Wire {
+public final class Wire {
   private Wire() {}
 
   /** Something worth protecting: a call that answers with data. */
@@ -27,7 +27,7 @@ final class Wire {
   }
 
   /** A TLS client context trusting exactly {@code cert}. */
-  static SSLContext trusting(X509Certificate cert) throws Exception {
+  public static SSLContext trusting(X509Certificate cert) throws Exception {
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(null, null);
     store.setCertificateEntry("pinned", cert);
@@ -38,13 +38,13 @@ final class Wire {
     return ctx;
   }
 
-  static Socket plain(int port) throws IOException {
+  public static Socket plain(int port) throws IOException {
     Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
     s.setSoTimeout(5000);
     return s;
   }
 
-  static SSLSocket tls(SSLContext ctx, int port) throws IOException {
+  public static SSLSocket tls(SSLContext ctx, int port) throws IOException {
     SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
     s.setSoTimeout(5000);
     s.startHandshake();
@@ -52,7 +52,7 @@ final class Wire {
   }
 
   /** Sends {@code lines} and reads until {@code answers} answer lines came, the peer closed, or 5 s passed. */
-  static String exchange(Socket s, int answers, String... lines) throws IOException {
+  public static String exchange(Socket s, int answers, String... lines) throws IOException {
     try {
       OutputStream out = s.getOutputStream();
       out.write((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
@@ -78,7 +78,7 @@ final class Wire {
   }
 
   /** Whether the server closes {@code s} (EOF or reset) within 5 s; what it sent first (a TLS alert) is skipped. */
-  static boolean closedByPeer(Socket s) throws IOException {
+  public static boolean closedByPeer(Socket s) throws IOException {
     s.setSoTimeout(5000);
     try {
       InputStream in = s.getInputStream();
