@@ -1,18 +1,18 @@
-"""Start-up of a Dask cluster on YARN through DaskYARNCluster, median of 5 runs.
+"""Start-up of a Dask cluster on YARN through DaskYARNCluster, both deploy modes, median of 5 runs.
 
-Figures (seconds):
+Figures (seconds), per deploy mode, each run a new application:
 
-- ``constructor -> 4 containers RUNNING``: ``DaskYARNCluster(env=...)`` then ``start(4)`` returning
-  (scheduler up, application submitted, the AM's 4 containers running);
-- ``constructor -> 4 workers connected``: the same until the scheduler has 4 running workers (the env is
-  localized and unpacked by YARN and dask imported in each container);
-- ``scale(8) from 4``: from ``scale(8)`` until 8 workers are connected (new containers of the same
-  application; the env is already localized on the nodes).
+- ``constructor -> 4 workers connected``: ``DaskYARNCluster(env=...)`` then ``start(4)`` (the usage page's
+  flow) until the scheduler has 4 running workers. Local mode: the scheduler starts here and the application is
+  submitted by ``start``; remote mode: the constructor submits the application and waits for its
+  ``dask-scheduler`` container to publish its address, then ``start`` adds the workers;
+- ``remote, n_workers=4 in the constructor``: the workers are requested alongside the scheduler's container;
+- ``scale(8) from 4``: from ``scale(8)`` until 8 workers are connected (the env is already on the nodes).
 
-Each run is a new application; only the first localizes the environment on the nodes, later ones find it
-in the NodeManagers' per-user cache (Knit localizes shared dependencies as PRIVATE resources). The worker
-environment is a venv-pack archive of this process's dask/distributed/numpy (:func:`dask_yarn.testing.local_worker_env`, cached in /tmp; uploaded
-to HDFS once, then reused by Knit's upload cache).
+Only the first run localizes the environment on the nodes; later ones find it in the NodeManagers' per-user
+cache (Knit localizes shared dependencies as PRIVATE resources). The environment is a venv of this process's
+dask/distributed/numpy/bokeh (:func:`dask_yarn.testing.local_worker_env`, cached in /tmp; uploaded to HDFS
+once, then reused by Knit's upload cache).
 
 Usage::
 
@@ -38,19 +38,20 @@ from dask_yarn.testing import local_worker_env  # noqa: E402
 from knit.localcluster import LocalCluster  # noqa: E402
 
 
-def one_run(env: str, memory: int, timeout: float) -> tuple[float, float, float]:
-    """(containers running, 4 workers connected, scale 4 -> 8) in seconds, for one new application."""
+def one_run(env: str, mode: str, memory: int, timeout: float, in_constructor: bool = False) -> tuple[float, float]:
+    """(constructor -> 4 workers connected, scale 4 -> 8) in seconds, for one new application."""
     t0 = time.monotonic()
-    with DaskYARNCluster(env=env, replication_factor=1) as cluster:
-        cluster.start(4, cpu=1, memory=memory)
-        running = time.monotonic() - t0
+    kwargs = {"n_workers": 4, "worker_memory": memory} if in_constructor else {}
+    with DaskYARNCluster(env=env, deploy_mode=mode, **kwargs) as cluster:
+        if not in_constructor:
+            cluster.start(4, cpu=1, memory=memory)
         cluster.wait_for_workers(4, timeout=timeout)
         connected = time.monotonic() - t0
         t1 = time.monotonic()
         cluster.scale(8)
         cluster.wait_for_workers(8, timeout=timeout)
         scaled = time.monotonic() - t1
-    return running, connected, scaled
+    return connected, scaled
 
 
 def main() -> None:
@@ -63,24 +64,28 @@ def main() -> None:
 
     cluster = LocalCluster.attach(args.cluster_dir) if args.cluster_dir else LocalCluster(nodes=2).start()
     os.environ.update({k: cluster.environ()[k] for k in ("HADOOP_CONF_DIR", "PATH")})
+    cases = {"local": ("local", False), "remote": ("remote", False), "remote, n_workers=4 in the constructor":
+             ("remote", True)}
+    results: dict[str, list[tuple[float, float]]] = {case: [] for case in cases}
     try:
         env = local_worker_env()
-        results = []
-        with dask.config.set({"yarn.dashboard-address": ":0"}):
+        with dask.config.set({"yarn.dashboard-address": ":0", "yarn.scheduler.memory": "512 MiB"}):
             for i in range(args.runs):
-                results.append(one_run(env, args.memory, args.timeout))
-                print(f"run {i + 1}: containers running {results[-1][0]:.2f} s, 4 workers connected "
-                      f"{results[-1][1]:.2f} s, scale(8) from 4 {results[-1][2]:.2f} s", flush=True)
+                for case, (mode, in_constructor) in cases.items():
+                    results[case].append(one_run(env, mode, args.memory, args.timeout, in_constructor))
+                    print(f"run {i + 1} {case}: 4 workers connected {results[case][-1][0]:.2f} s, "
+                          f"scale(8) from 4 {results[case][-1][1]:.2f} s", flush=True)
     finally:
         if not args.cluster_dir:
             cluster.stop()
 
-    running, connected, scaled = (statistics.median(col) for col in zip(*results))
-    print(f"\nmedian of {args.runs} (worker containers of {args.memory} MB, 1 vcore):")
-    print(f"  constructor -> 4 containers RUNNING : {running:7.2f} s")
-    print(f"  constructor -> 4 workers connected  : {connected:7.2f} s")
-    print(f"  scale(8) from 4 -> 8 connected      : {scaled:7.2f} s")
-    print(f"  ratio scale(8) / cold start(4)      : {scaled / connected:7.2f}")
+    print(f"\nmedian of {args.runs} runs (worker containers of {args.memory} MB, 1 vcore; scheduler 512 MB):")
+    for case, rows in results.items():
+        connected, scaled = (statistics.median(col) for col in zip(*rows))
+        print(f"  {case:40} constructor -> 4 workers connected {connected:6.2f} s; scale(8) from 4 {scaled:6.2f} s")
+    local = statistics.median(r[0] for r in results["local"])
+    remote = statistics.median(r[0] for r in results["remote"])
+    print(f"  ratio remote / local start-up: {remote / local:.2f}")
 
 
 if __name__ == "__main__":

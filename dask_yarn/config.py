@@ -1,14 +1,74 @@
-"""Dask config defaults for ``dask_yarn`` (keys ``yarn.*``; see ``yarn.yaml`` beside this file)."""
+"""Dask config of ``dask_yarn`` (keys ``yarn.*``, defaults in ``yarn.yaml`` beside this file).
+
+Importing this module registers the defaults and writes a commented copy of them to
+``~/.config/dask/yarn.yaml`` if there is none (:func:`dask.config.ensure_file`), for users to edit. Values are
+read with :func:`get`, which falls back to the packaged defaults (so a reset of ``dask.config`` does not break
+it) and reads dask-yarn's key names (:data:`ALIASES`) when ours are left at their defaults, so a leftover
+dask-yarn config file keeps working.
+"""
 from __future__ import annotations
 
+import math
 import os
+from typing import Any
 
 import dask
 import yaml
+from dask.utils import parse_bytes
 
-_FILE = os.path.join(os.path.dirname(__file__), "yarn.yaml")
+from knit.exceptions import SpecError
 
-with open(_FILE) as f:
-    defaults = yaml.safe_load(f)
+FILE = os.path.join(os.path.dirname(__file__), "yarn.yaml")
+with open(FILE) as f:
+    DEFAULTS: dict = yaml.safe_load(f)
 
-dask.config.update_defaults(defaults)
+#: dask-yarn's key -> ours (both under ``yarn.``).
+ALIASES = {"env": "environment", "app-name": "name", "ip": "host", "worker.env-vars": "worker.env",
+           "worker.class": "worker.worker_class"}
+
+dask.config.update_defaults(DEFAULTS)
+dask.config.ensure_file(source=FILE, comment=True)
+
+
+def _default(key: str) -> Any:
+    value: Any = DEFAULTS["yarn"]
+    for part in key.split("."):
+        value = value[part]
+    return value
+
+
+def get(key: str) -> Any:
+    """``yarn.<key>``: the user's value, else that of dask-yarn's name for it, else the packaged default."""
+    default = _default(key)
+    value = dask.config.get(f"yarn.{key}", default=default)
+    if value == default and key in ALIASES:
+        return dask.config.get(f"yarn.{ALIASES[key]}", default=default)
+    return value
+
+
+def memory_mb(value: Any, keyword: str) -> int:
+    """MB from a size as Dask users write it: ``"2 GiB"``, ``"512 MiB"``; an int (or a plain number) is MB.
+
+    Raises
+    ------
+    SpecError
+        Naming ``keyword``, for anything else or a size under 1 MB.
+    """
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise SpecError(f"{keyword} must be a size such as '2 GiB' or an int of MB; got {value!r}")
+    try:
+        mb = value if isinstance(value, int) else math.ceil(parse_bytes(value) / 2**20)
+    except ValueError as e:
+        raise SpecError(f"{keyword}={value!r} is not a size such as '2 GiB': {e}") from None
+    if mb < 1:
+        raise SpecError(f"{keyword} must be at least 1 MB; got {value!r}")
+    return int(mb)
+
+
+def positive_int(value: Any, keyword: str, minimum: int = 1) -> int:
+    """``value`` if it is an int (not a bool) >= ``minimum``; else a :class:`SpecError` naming ``keyword``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise SpecError(f"{keyword} must be an integer >= {minimum}; got {value!r}")
+    return value

@@ -1,13 +1,12 @@
 """A worker environment for tests and benchmarks on a local cluster.
 
-:func:`local_worker_env` makes a venv holding this process's versions of dask,
-distributed and numpy, packs it flat into a ``.tar.gz`` (which keeps unix permissions and
-symlinks everywhere) and caches it under a directory keyed by those versions, so a second
-run reuses it. A venv links to the Python it was made from, so the archive runs on nodes
-that have that interpreter at the same path: true of the local cluster (same machine), not
-of a real cluster (use conda-pack or ``Knit.create_env`` there). Workers run as
-``$PYTHON_BIN -m ...``, so the venv's scripts (whose shebangs name the build path) are not
-needed and nothing is rewritten (as venv-pack would).
+:func:`local_worker_env` makes a venv holding this process's versions of dask, distributed, numpy and bokeh (the
+dashboard of a remote scheduler), packs it flat into a ``.tar.gz`` (which keeps unix permissions and symlinks
+everywhere) and caches it under a directory keyed by those versions, so a second run reuses it. A venv links to
+the Python it was made from, so the archive runs on nodes that have that interpreter at the same path: true of
+the local cluster (same machine), not of a real cluster (use conda-pack or ``Knit.create_env`` there). Containers
+run ``$PYTHON_BIN _knit_dask.py`` and ``$PYTHON_BIN -m ...``, so the venv's scripts (whose shebangs name the
+build path) are not needed and nothing is rewritten (as venv-pack would).
 """
 from __future__ import annotations
 
@@ -26,14 +25,16 @@ logger = logging.getLogger(__name__)
 
 
 def _versions() -> dict[str, str]:
+    import bokeh
     import numpy
 
     return {"python": sys.version.split()[0], "executable": os.path.realpath(sys.executable),
-            "dask": dask.__version__, "distributed": distributed.__version__, "numpy": numpy.__version__}
+            "dask": dask.__version__, "distributed": distributed.__version__, "numpy": numpy.__version__,
+            "bokeh": bokeh.__version__}
 
 
 def local_worker_env(cache_dir: str | None = None) -> str:
-    """Path of a ``.tar.gz`` venv with this process's dask, distributed and numpy.
+    """Path of a ``.tar.gz`` venv with this process's dask, distributed, numpy and bokeh.
 
     Parameters
     ----------
@@ -55,7 +56,7 @@ def local_worker_env(cache_dir: str | None = None) -> str:
     with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
         venv = os.path.join(tmp, "venv")
         _run([sys.executable, "-m", "venv", venv])
-        pins = [f"{name}=={versions[name]}" for name in ("dask", "distributed", "numpy")]
+        pins = [f"{name}=={versions[name]}" for name in ("dask", "distributed", "numpy", "bokeh")]
         _run([os.path.join(venv, "bin", "python"), "-m", "pip", "install", "-q", *pins])
         partial = os.path.join(tmp, "env.tar.gz")
         with tarfile.open(partial, "w:gz", compresslevel=1) as tar:

@@ -186,6 +186,8 @@ class _Version(argparse.Action):
 
 COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [add_app_commands,
                                                                                        add_cluster_commands]
+from dask_yarn.cli import add_dask_commands  # noqa: E402  (knit dask ...: dask_yarn/cli.py)
+COMMANDS.append(add_dask_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

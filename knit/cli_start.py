@@ -187,7 +187,12 @@ def _apply(doc: dict, opt: Mapping[str, Any], value: Any) -> None:
 
 
 def _extend(doc: dict, path: str, items: list) -> None:
-    current = doc.setdefault(path, [])
+    *parents, last = path.split(".")  # containers.names sits one level down
+    for part in parents:
+        doc = doc.setdefault(part, {})
+        if not isinstance(doc, dict):
+            return  # the file's value is of the wrong type: validation names it
+    current = doc.setdefault(last, [])
     if isinstance(current, list):
         current.extend(items)
 

@@ -23,8 +23,8 @@ from .conf import HadoopConf
 from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
 from .master_gateway import DEFAULT_CONTROL_TIMEOUT, check_timeout
 from .shared import DEPS_DIR_NAME
-from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int
-from .states import APP_FINISHED, AppState
+from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int, check_names
+from .states import APP_FINISHED, CONTAINER_ENDED, AppState
 from .yarn_api import YARNAPI
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,8 @@ class Knit:
               files: Iterable[str] | None = None, env: str | None = None,
               envvars: Mapping[str, str] | None = None, app_name: str = "knit", queue: str = "default",
               checks: bool = True, max_restarts: int = 0, detached: bool = False,
-              tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0) -> str:
+              tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0,
+              names: Iterable[str] | None = None, finish_with: Iterable[str] | None = None) -> str:
         """Run ``cmd`` in ``num_containers`` YARN containers; return the application id.
 
         Parameters
@@ -163,6 +164,8 @@ class Knit:
             With ``keep_alive``: end the application (FAILED, "abandoned") after this many seconds with no
             container alive and no call from a client, so one whose client died without killing it does not
             linger; 0 (default) means never. A client that polls (e.g. :meth:`get_containers`) keeps it.
+        names, finish_with : list of str, optional
+            One name per container (its ``$KNIT_CONTAINER_NAME``); names whose end ends the application.
 
         Returns
         -------
@@ -182,7 +185,8 @@ class Knit:
             envvars=dict(envvars) if isinstance(envvars, Mapping) else ({} if envvars is None else envvars),
             staging=Staging(deps_dir=self.deps_dir, replication=self.replication_factor,
                             upload_always=self.upload_always),
-            detached=detached, keep_alive=keep_alive, idle_timeout=idle_timeout, conf=self.conf.overrides())
+            detached=detached, keep_alive=keep_alive, idle_timeout=idle_timeout, conf=self.conf.overrides(),
+            names=names, finish_with=finish_with)
         spec.validate()  # cheap checks first, before any file is zipped or inspected
         spec.files = self._prepare_files(files)
         spec.env = self._prepare_env(env)
@@ -314,21 +318,28 @@ class Knit:
                 self._master_gateway.close()
                 self._master_gateway = None
 
-    def add_containers(self, num_containers: int = 1, virtual_cores: int = 1, memory: int = 128) -> list:
+    def add_containers(self, num_containers: int = 1, virtual_cores: int = 1, memory: int = 128,
+                       names: Iterable[str] | None = None) -> list:
         """Request more containers running the same command; return the AM's request ids.
+
+        With ``names`` (then one container each), each is told its name (``$KNIT_CONTAINER_NAME``); a name may
+        not be that of a container still requested or running.
 
         Raises
         ------
         SpecError
-            Non-integer or non-positive arguments.
+            Non-integer or non-positive arguments, or bad names.
         """
-        n = check_int(num_containers, "containers.count")
         vcores = check_int(virtual_cores, "containers.vcores")
         mb = check_int(memory, "containers.memory")
+        if names is not None:
+            listed = json.dumps(check_names(names, "names"))
+            return json.loads(self._call_master("addNamedContainers", listed, vcores, mb))
+        n = check_int(num_containers, "containers.count")
         return json.loads(self._call_master("addContainers", n, vcores, mb))
 
     def remove_containers(self, container_id: str | Iterable[str]) -> None:
-        """Stop and release one container (or several); the application keeps running, even with none.
+        """Stop and release containers (by id, or name while live); the application keeps running, even with none.
 
         Raises
         ------
@@ -336,10 +347,11 @@ class Knit:
             If a container is not part of this application.
         """
         ids = [container_id] if isinstance(container_id, str) else list(container_id)
-        known = self.get_container_statuses()
+        cs = self.get_containers()
+        known = {c["id"] for c in cs} | {c["name"] for c in cs if c.get("name") and c["state"] not in CONTAINER_ENDED}
         unknown = [c for c in ids if c not in known]
         if unknown:
-            raise KnitException(f"{unknown} are not containers of {self.app_id} (it has {sorted(known)})")
+            raise KnitException(f"{unknown} are not containers of {self.app_id} (it has {sorted(map(str, known))})")
         for cid in ids:
             if not self._call_master("removeContainer", cid):
                 raise KnitException(f"the ApplicationMaster of {self.app_id} could not remove {cid}")
@@ -355,6 +367,17 @@ class Knit:
             ``restarts``, ``start_time``, ``finish_time``, ``request_id``.
         """
         return json.loads(self._call_master("containers"))
+
+    def set_key(self, key: str, value: str | None) -> None:
+        """Set ``key`` in the ApplicationMaster's key-value store (``None`` removes it), which the containers
+        also reach (over the AM's web server): how an application's parts find each other."""
+        if value is not None and not isinstance(value, str):
+            raise SpecError(f"the value of {key!r} must be a string; got {value!r}")
+        self._call_master("setKey", key, value)
+
+    def get_key(self, key: str) -> str | None:
+        """The value of ``key`` in the ApplicationMaster's key-value store, or ``None``."""
+        return self._call_master("getKey", key)
 
     def get_container_statuses(self) -> dict[str, str]:
         """``{container_id: state}`` for every container of the application."""

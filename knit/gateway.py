@@ -16,6 +16,7 @@ One client JVM serves every :class:`~knit.core.Knit` of the process (:func:`clie
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import logging
 import os
@@ -343,12 +344,14 @@ def call_java(method: Callable, *args: Any) -> Any:
     except Py4JJavaError as e:
         java_class = e.java_exception.getClass().getName()
         message = e.java_exception.getMessage() or java_class
-        error = _classify(e.java_exception)
-        if error is not None:
-            raise error(message) from None
-        raise YARNError(f"{java_class}: {message}") from None
+        error = _classify(e.java_exception) or YARNError
+        if error is YARNError:
+            message = f"{java_class}: {message}"
     except Py4JNetworkError as e:
         raise GatewayError(f"lost the connection to the Knit JVM: {e}") from e
+    # Raised outside the handler so that no __context__ keeps the Java exception's proxies alive: freed later
+    # (by the cycle collector, at exit after the JVM has gone) py4j logs a failed release for each.
+    raise error(message)
 
 
 _lock = threading.Lock()
@@ -379,6 +382,9 @@ def shutdown_client() -> None:
     global _client
     with _lock:
         if _client is not None:
+            # Proxies of Java objects caught in reference cycles (Py4J errors' tracebacks) release themselves
+            # when collected; collected after the JVM has gone, py4j logs a connection error for each.
+            gc.collect()
             _client.close()
             _client = None
 

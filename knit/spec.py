@@ -241,6 +241,9 @@ class AppSpec(_Doc):
     keep_alive: bool = False
     idle_timeout: int = 0
     conf: dict[str, str] = field(default_factory=dict)
+    # Optional, and left out of the document while None, so a spec without them reads as before.
+    names: list[str] | None = field(default=None, metadata=_json("containers.names", **_ABSENT_IF_NONE))
+    finish_with: list[str] | None = field(default=None, metadata=_ABSENT_IF_NONE)
     version: int = SPEC_VERSION
 
     def validate(self) -> None:
@@ -253,6 +256,11 @@ class AppSpec(_Doc):
         """
         spec_schema().check(self.to_dict())
         self._check_link_names()
+        if self.names:
+            if len(self.names) != self.num_containers:
+                raise SpecError(f"names (spec field containers.names) must name all {self.num_containers} "
+                                f"containers; got {self.names!r}", field="containers.names")
+            check_names(self.names, "containers.names")
 
     def _check_link_names(self) -> None:
         """Every file and the env appear in the container's working directory by name: one name each."""
@@ -288,8 +296,26 @@ class AppSpec(_Doc):
         return cls.from_dict(data)
 
 
+def check_names(names: Any, path: str) -> list[str]:
+    """``names`` as a list of distinct container names (the schema's ``container_name``).
+
+    Raises
+    ------
+    SpecError
+        Naming ``path``, for anything else or a name given twice.
+    """
+    if isinstance(names, tuple):
+        names = list(names)
+    spec_schema().check(names, "#/properties/containers/properties/names", path)
+    for i, n in enumerate(names):
+        if n in names[:i]:
+            raise SpecError(f"{path}: {n!r} is given twice", field=f"{path}[{i}]")
+    return list(names)
+
+
 def _not_json(name: str) -> None:
     raise ValueError(f"{name} is not JSON")  # json.loads reads NaN and Infinity; JSON (and Gson) do not
 
 
-__all__ = ["AppSpec", "EnvSpec", "FileSpec", "Resources", "Staging", "SPEC_VERSION", "FILE_TYPES", "check_int"]
+__all__ = ["AppSpec", "EnvSpec", "FileSpec", "Resources", "Staging", "SPEC_VERSION", "FILE_TYPES", "check_int",
+           "check_names"]

@@ -1,23 +1,26 @@
 """Unit tests for dask_yarn (no Hadoop cluster).
 
-What they claim is the cluster manager's own logic: keyword routing, config, validation,
-matching workers to container requests, and SpecCluster bookkeeping (worker name =
-container id, scale down removes exactly the retired workers' containers, replacement of
-dead workers, fail-fast when the application ends). The YARN side is played by stand-ins
-for ``knit.Knit`` at its Python boundary:
+What they claim is the cluster manager's own logic: config and sizes, validation before anything is submitted,
+SpecCluster bookkeeping (worker name = container name given with the request, scale down removes exactly the
+retired workers' containers, replacement of dead workers, fail-fast when the application ends), and what the
+containers' runner does. The YARN side is played by stand-ins for ``knit.Knit`` at its Python boundary:
 
 - ``FakeKnit`` answers from memory: a requested container is RUNNING at the next listing.
-- ``ProcessKnit`` runs each "container" as a local process executing the worker command
-  through bash with ``$CONTAINER_ID`` and ``$PYTHON_BIN`` set, so real Dask workers connect.
+- ``ProcessKnit`` runs each "container" as a local process executing the application's command through bash
+  (``_knit_dask.py`` in its working directory, ``$KNIT_CONTAINER_NAME`` set), so real Dask workers connect.
 
-Real YARN behaviour (allocation, containers, kills, logs) is tested in
+Real YARN behaviour (allocation, naming, kills, logs, the AM's store and web server) is tested in
 tests/integration/test_dask.py on the local cluster.
 """
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
+import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,17 +29,20 @@ import time
 import dask
 import distributed
 import pytest
+import yaml
 from distributed import Client, Scheduler
 from distributed.core import Status
 
-import knit
-from dask_yarn import ContainerPool, DaskYARNCluster, WorkerNotFound, WorkerStartError, YARNWorker
-from dask_yarn.core import ClusterStateError, env_packages, worker_command
+from dask_yarn import ClusterStateError, DaskYARNCluster, WorkerNotFound, YARNWorker
+from dask_yarn import _knit_dask as runner
+from dask_yarn import config
+from dask_yarn.core import RUNNER, _command, env_packages
+from dask_yarn.jobs import YarnApp
 from knit.exceptions import ApplicationFailed, SpecError
 
-TEST_CONFIG = {"yarn.worker.nanny": False, "yarn.watch-interval": "100ms", "yarn.ip": "127.0.0.1",
-               "yarn.dashboard-address": ":0", "yarn.worker.start-timeout": "30s",
-               "distributed.deploy.lost-worker-timeout": "1s"}
+TEST_CONFIG = {"yarn.worker.class": "distributed.Worker", "yarn.watch-interval": "100ms", "yarn.ip": "127.0.0.1",
+               "yarn.dashboard-address": ":0", "distributed.deploy.lost-worker-timeout": "1s"}
+MiB = 2**20
 
 
 @pytest.fixture(autouse=True)
@@ -56,52 +62,62 @@ def wait_until(predicate, timeout=30.0, what="condition"):
 class FakeKnit:
     """``knit.Knit`` at its Python boundary, from memory: containers run when next listed."""
 
-    def __init__(self, **kwargs):
-        self.kwargs = kwargs
-        self.started = []
-        self.removed = []
-        self.created_envs = []
+    def __init__(self):
+        self.app_id = None
+        self.started, self.added, self.removed, self.created_envs = [], [], [], []
         self.state = "RUNNING"
-        self._rids = itertools.count(100)
+        self.keys = {}
         self._cids = itertools.count(1)
         self.records = []  # dicts in the AM's containers() format
 
-    def _request(self, vcores, memory):
-        rid = next(self._rids)
-        self.records.append({"id": None, "state": "REQUESTED", "request_id": rid, "vcores": vcores,
-                             "memory": memory, "exit_status": None, "diagnostics": ""})
-        return rid
+    def _request(self, name, vcores, memory):
+        self.records.append({"id": None, "name": name, "state": "REQUESTED", "vcores": vcores, "memory": memory,
+                             "exit_status": None, "diagnostics": ""})
 
-    def start(self, cmd, num_containers=1, virtual_cores=1, memory=128, **kwargs):
+    def start(self, cmd, num_containers=1, virtual_cores=1, memory=128, names=None, **kwargs):
         self.started.append(dict(cmd=cmd, num_containers=num_containers, virtual_cores=virtual_cores,
-                                 memory=memory, **kwargs))
-        for _ in range(num_containers):
-            self._request(virtual_cores, memory)
-        return "application_1_0001"
+                                 memory=memory, names=names, **kwargs))
+        for name in names:
+            self._request(name, virtual_cores, memory)
+        self.app_id = "application_1_0001"
+        return self.app_id
 
-    def add_containers(self, num_containers=1, virtual_cores=1, memory=128):
-        return [self._request(virtual_cores, memory) for _ in range(num_containers)]
+    def add_containers(self, num_containers=1, virtual_cores=1, memory=128, names=None):
+        self.added.append((list(names), virtual_cores, memory))
+        for name in names:
+            self._request(name, virtual_cores, memory)
+
+    def _alive(self):
+        if self.state != "RUNNING":
+            raise ApplicationFailed(f"{self.app_id} has ended ({self.state})")
 
     def get_containers(self):
+        self._alive()
         for r in self.records:
             if r["state"] == "REQUESTED":
                 r.update(id=f"container_1_0001_01_{next(self._cids):06d}", state="RUNNING")
         return [dict(r) for r in self.records]
 
-    def remove_containers(self, container_id):
-        self.removed.append(container_id)
+    def remove_containers(self, name):
+        self.removed.append(name)
         for r in self.records:
-            if r["id"] == container_id:
+            if r["name"] == name and r["state"] in ("REQUESTED", "RUNNING"):
                 r["state"] = "KILLED"
 
+    def set_key(self, key, value):
+        self.keys[key] = value
+
+    def get_key(self, key):
+        return self.keys.get(key)
+
     def status(self):
-        return {"state": self.state, "final_status": "UNDEFINED", "diagnostics": ""}
+        return {"state": self.state, "final_status": "UNDEFINED", "diagnostics": "", "tracking_url": ""}
 
     def kill(self):
         self.state = "KILLED"
 
     def logs(self, container_id=None):
-        return {r["id"]: {"stdout": f"out of {r['id']}", "stderr": ""} for r in self.records if r["id"]}
+        return {r["id"]: {"stdout": f"out of {r['name']}", "stderr": ""} for r in self.records if r["id"]}
 
     def create_env(self, env_name, packages=None, **kwargs):
         self.created_envs.append((env_name, list(packages), kwargs))
@@ -109,259 +125,229 @@ class FakeKnit:
 
 
 class ProcessKnit(FakeKnit):
-    """Each container is a local process running the worker command through bash."""
+    """Each container is a local process running the application's command through bash."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, workdir):
+        super().__init__()
+        self.workdir = workdir
+        shutil.copy(RUNNER, workdir)  # YARN localizes it as a file of the application
         self.procs = {}
-        self.cmd = None
-
-    def start(self, cmd, num_containers=1, virtual_cores=1, memory=128, **kwargs):
-        self.cmd = cmd
-        return super().start(cmd, num_containers, virtual_cores, memory, **kwargs)
 
     def get_containers(self):
+        self._alive()
         for r in self.records:
             if r["state"] == "REQUESTED":
                 cid = f"container_1_0001_01_{next(self._cids):06d}"
-                env = {**os.environ, "CONTAINER_ID": cid, "PYTHON_BIN": sys.executable,
-                       "KNIT_CONTAINER_VCORES": str(r["vcores"])}
-                self.procs[cid] = subprocess.Popen(["bash", "-c", self.cmd], env=env, start_new_session=True,
-                                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                env = {**os.environ, "CONTAINER_ID": cid, "PYTHON_BIN": sys.executable, "KNIT_CONTAINER_NAME":
+                       r["name"], "KNIT_CONTAINER_VCORES": str(r["vcores"]), "KNIT_CONTAINER_MEMORY": str(r["memory"])}
+                self.procs[r["name"]] = subprocess.Popen(
+                    ["bash", "-c", self.started[0]["cmd"]], env=env, cwd=self.workdir, start_new_session=True,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 r.update(id=cid, state="RUNNING")
             elif r["state"] == "RUNNING":
-                code = self.procs[r["id"]].poll()
+                code = self.procs[r["name"]].poll()
                 if code is not None:
                     r.update(state="SUCCEEDED" if code == 0 else "FAILED", exit_status=code,
                              diagnostics=f"exited with {code}")
         return [dict(r) for r in self.records]
 
-    def remove_containers(self, container_id):
-        self._stop(container_id)
-        super().remove_containers(container_id)
+    def remove_containers(self, name):
+        self._stop(name)
+        super().remove_containers(name)
 
-    def crash(self, container_id):
+    def crash(self, name):
         """What a worker crash looks like from YARN: the container's processes die."""
-        os.killpg(self.procs[container_id].pid, signal.SIGKILL)
+        os.killpg(self.procs[name].pid, signal.SIGKILL)
 
     def kill(self):
-        for cid in list(self.procs):
-            self._stop(cid)
+        self.stop_all()
         super().kill()
 
-    def _stop(self, cid):
-        proc = self.procs.get(cid)
+    def _stop(self, name):
+        proc = self.procs.get(name)
         if proc is not None and proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
 
     def stop_all(self):
-        for cid in list(self.procs):
-            self._stop(cid)
+        for name in list(self.procs):
+            self._stop(name)
 
 
 @pytest.fixture
-def process_knit():
-    k = ProcessKnit()
+def process_knit(tmp_path):
+    k = ProcessKnit(tmp_path)
     yield k
     k.stop_all()
 
 
-# -------------------------------------------------------------------- command and config
-
-def test_worker_command_runs_a_named_worker_with_headroom():
-    cmd = worker_command("tcp://10.0.0.1:8786", cpu=2, memory=2048, memory_fraction=0.8)
-    assert cmd.startswith("${PYTHON_BIN:-python3} -m distributed.cli.dask_worker tcp://10.0.0.1:8786 ")
-    assert "--name $CONTAINER_ID" in cmd
-    assert "--nthreads ${KNIT_CONTAINER_VCORES:-2}" in cmd
-    assert "--memory-limit $(( ${KNIT_CONTAINER_MEMORY:-2048} * 80 / 100 ))MiB" in cmd
-    assert "--no-dashboard" in cmd and "--death-timeout 60" in cmd
-    out = subprocess.run(["bash", "-c", "echo " + cmd.split(" --nanny")[0].split("--memory-limit ")[1]],
-                         capture_output=True, text=True, check=True).stdout.strip()
-    assert out == "1638MiB"  # bash evaluates the limit: 80 % of the container
+def names_in_scheduler(cluster):
+    return {ws["name"] for ws in cluster.scheduler_info["workers"].values()}
 
 
-def test_config_defaults_are_registered():
-    assert dask.config.get("yarn.worker.memory") == 2048
-    assert dask.config.get("yarn.worker.vcores") == 1
-    assert dask.config.get("yarn.queue") == "default"
-    assert dask.config.get("yarn.worker.memory-fraction") == 0.8
+# -- config and sizes ----------------------------------------------------------------------------------------
+
+def test_sizes_as_dask_users_write_them():
+    assert config.memory_mb("2 GiB", "m") == 2048
+    assert config.memory_mb("512 MiB", "m") == 512
+    assert config.memory_mb("1GB", "m") == 954  # decimal units round up to whole MB
+    assert config.memory_mb(1024, "m") == 1024 and config.memory_mb("1024", "m") == 1024  # plain numbers: MB
+    for bad in ("lots", 0, True, 1.5, None, "0 B"):
+        with pytest.raises(SpecError, match="worker_memory"):
+            config.memory_mb(bad, "worker_memory")
+
+
+def test_dask_yarn_key_names_are_read_when_ours_are_left_alone():
+    settings = {"yarn.environment": "/envs/e.tar.gz", "yarn.name": "old", "yarn.worker.env": {"A": "1"},
+                "yarn.worker.worker_class": "my.Worker", "yarn.host": "10.0.0.9",
+                "yarn.ip": None, "yarn.worker.class": "distributed.Nanny"}  # ours at their defaults
+    with dask.config.set(settings):
+        assert config.get("env") == "/envs/e.tar.gz" and config.get("app-name") == "old"
+        assert config.get("worker.env-vars") == {"A": "1"} and config.get("ip") == "10.0.0.9"
+        assert config.get("worker.class") == "my.Worker"
+        with dask.config.set({"yarn.env": "/envs/ours.zip"}):
+            assert config.get("env") == "/envs/ours.zip"  # ours win when set
+
+
+def test_defaults_survive_a_reset_of_dask_config():
+    saved = dask.config.config.pop("yarn")
+    try:
+        assert config.get("worker.memory") == "2 GiB" and config.get("deploy-mode") == "local"
+    finally:
+        dask.config.config["yarn"] = saved
+
+
+def test_a_commented_yarn_yaml_is_written_for_users(tmp_path):
+    subprocess.run([sys.executable, "-c", "import dask_yarn.config"], check=True,
+                   env={**os.environ, "DASK_CONFIG": str(tmp_path)})
+    text = (tmp_path / "yarn.yaml").read_text()
+    assert "worker:" in text and "memory-fraction" in text
+    assert all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+    assert yaml.safe_load(text) is None  # commented out: it changes nothing until edited
 
 
 def test_env_packages_pins_this_dask_and_distributed():
     assert env_packages(["numpy"]) == ["numpy", f"dask={dask.__version__}",
                                        f"distributed={distributed.__version__}"]
-    assert env_packages(["dask[array]>=2024", "distributed"]) == ["dask[array]>=2024", "distributed"]
+    assert env_packages(["dask>=2024", "distributed"]) == ["dask>=2024", "distributed"]
 
+
+def test_the_command_carries_settings_the_nodemanager_cannot_rewrite():
+    settings = {"nested": {"a": {"b": 1}}, "script": ["job.py", "it's"]}
+    cmd = _command(settings)
+    prefix, encoded = cmd.rsplit(" ", 1)
+    assert prefix == "${PYTHON_BIN:-python3} _knit_dask.py"
+    assert re.fullmatch(r"[A-Za-z0-9+/=]+", encoded)  # YARN turns {{ into $ and drops }}: none can appear
+    assert json.loads(base64.b64decode(encoded)) == settings
+
+
+# -- validation before anything is submitted -------------------------------------------------------------------
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"env": "/no/such/env.zip"}, "no such file"),
+    ({"deploy_mode": "cloud"}, "deploy_mode"),
+    ({"worker_memory": "lots"}, "worker_memory"),
+    ({"worker_vcores": 0}, "worker_vcores"),
+    ({"worker_extra_args": "--resources GPU=1"}, "worker_extra_args"),
     ({"worker_restarts": -2}, "worker_restarts"),
-    ({"packages": ["numpy", ""]}, "packages"),
-    ({"envvars": {"A": 1}}, "envvars"),
+    ({"n_workers": -1}, "n_workers"),
+    ({"scheduler_memory": 0}, "scheduler_memory"),
+    ({"env": "/no/such/env.zip"}, "no such file"),
 ])
 def test_bad_input_is_rejected_before_anything_starts(kwargs, match):
     k = FakeKnit()
     with pytest.raises(SpecError, match=match):
         DaskYARNCluster(knit=k, **kwargs)
-    assert k.started == [] and k.created_envs == []
+    assert k.started == []
 
 
 def test_bad_worker_shape_is_rejected_before_submission():
     k = FakeKnit()
     with DaskYARNCluster(knit=k) as cluster:
         with pytest.raises(SpecError, match="cpu"):
-            cluster.start(2, cpu=0, memory=512)
+            cluster.start(2, cpu=0)
         with pytest.raises(SpecError, match="memory"):
-            cluster.add_workers(1, memory=-5)
-        with pytest.raises(SpecError, match="n_workers"):
-            cluster.start(-1)
-    assert k.started == []
+            cluster.add_workers(1, memory="much")
+        assert k.started == [] and cluster.worker_spec == {}
 
 
 def test_knit_options_cannot_go_two_ways():
     with pytest.raises(SpecError, match="replication_factor"):
-        DaskYARNCluster(knit=FakeKnit(), replication_factor=2)
+        DaskYARNCluster(knit=FakeKnit(), replication_factor=1)
 
 
-def test_keywords_are_routed_to_knit_start_and_create_env(monkeypatch):
-    monkeypatch.setattr(knit, "Knit", FakeKnit)
-    with dask.config.set({"yarn.queue": "science"}):
-        cluster = DaskYARNCluster(packages=["numpy"], channels=["conda-forge"], app_name="dy",
-                                  replication_factor=2, rm="rm.example", rm_port=8088, upload_always=True)
-    with cluster:
-        k = cluster.knit
-        assert isinstance(k, FakeKnit)
-        assert k.kwargs == {"replication_factor": 2, "rm": "rm.example", "rm_port": 8088, "upload_always": True}
-        (name, packages, opts), = k.created_envs
-        assert packages == env_packages(["numpy"]) and opts == {"channels": ["conda-forge"]}
-        cluster.start(2, cpu=2, memory=1024)
-        (started,) = k.started
-        assert started["env"] == f"/tmp/{name}.zip"
-        assert (started["queue"], started["app_name"]) == ("science", "dy")
-        assert (started["num_containers"], started["virtual_cores"], started["memory"]) == (2, 2, 1024)
-        assert started["max_restarts"] == 0  # the cluster replaces workers itself
-        # only the cluster ends the app (a lone worker may die and be replaced); the AM ends it if abandoned
-        assert started["keep_alive"] is True and started["idle_timeout"] == 300
-        assert cluster.scheduler_address in started["cmd"]
-        assert isinstance(cluster.local_cluster, distributed.LocalCluster)
-        assert cluster.local_cluster.scheduler is cluster.scheduler
-        assert cluster.local_cluster.workers == {}
+# -- SpecCluster semantics -------------------------------------------------------------------------------------
 
-
-# -------------------------------------------------------------------- pool and worker class
-
-def test_pool_matches_initial_and_added_requests():
+def test_workers_expose_nthreads_and_memory_limit_for_scale_and_adapt():
     k = FakeKnit()
-
-    async def main():
-        pool = ContainerPool(k, poll_interval=0.01, timeout=5)
-        k.start("cmd", num_containers=2, virtual_cores=1, memory=512)
-        pool.set_initial(1, 512, 2)
-        ids = await asyncio.gather(pool.acquire(1, 512), pool.acquire(1, 512), pool.acquire(2, 1024))
-        return ids
-
-    ids = asyncio.run(main())
-    assert len(set(ids)) == 3
-    by_id = {r["id"]: r for r in k.records}
-    assert sorted(by_id[i]["request_id"] for i in ids) == [100, 101, 102]
-    assert by_id[ids[2]]["request_id"] == 102 and by_id[ids[2]]["memory"] == 1024
+    with DaskYARNCluster(knit=k) as cluster:
+        cluster.start(0, cpu=1, memory="512 MiB")
+        assert cluster.new_spec["options"]["nthreads"] == 1
+        assert cluster.new_spec["options"]["memory_limit"] == 512 * MiB
+        cluster.scale(memory="1 GiB")
+        assert len(cluster.worker_spec) == 2
+        cluster.scale(cores=3)
+        assert len(cluster.worker_spec) == 3
+        adaptive = cluster.adapt(maximum_memory="2 GiB", minimum_cores=1)
+        assert (adaptive.minimum, adaptive.maximum) == (1, 4)
+        adaptive.stop()
 
 
-def test_pool_reports_a_container_that_failed_before_running():
-    pool = ContainerPool(FakeKnit(), timeout=5)
-
-    async def main():
-        fut = asyncio.get_running_loop().create_future()
-        from dask_yarn.worker import _Waiter
-        pool._issued.add(7)
-        pool._waiters.append(_Waiter({7}, fut))
-        pool.match([{"id": "c1", "state": "FAILED", "request_id": 7, "exit_status": 1,
-                     "diagnostics": "boom"}])
-        with pytest.raises(WorkerStartError, match="c1 ended FAILED.*boom"):
-            await fut
-
-    asyncio.run(main())
-
-
-def test_pool_orphans_are_live_unowned_containers():
-    pool = ContainerPool(FakeKnit())
-    pool._issued.update({1, 2})
-    pool._claimed.add("owned")
-    containers = [{"id": "owned", "state": "RUNNING", "request_id": 1},
-                  {"id": "lost", "state": "RUNNING", "request_id": 2},
-                  {"id": "done", "state": "SUCCEEDED", "request_id": 2},
-                  {"id": None, "state": "REQUESTED", "request_id": 2}]
-    assert pool.orphans(containers) == ["lost"]
-
-
-def test_pool_times_out_with_advice():
+def test_workers_opened_together_are_requested_together_by_name():
     k = FakeKnit()
-    k.get_containers = lambda: []  # the request is never satisfied
-
-    async def main():
-        pool = ContainerPool(k, poll_interval=0.01, timeout=0.2)
-        await pool.acquire(1, 512)
-
-    with pytest.raises(WorkerStartError, match="yarn.worker.start-timeout"):
-        asyncio.run(main())
+    with DaskYARNCluster(knit=k, envvars={"A": "1"}, queue="q", app_name="n", files=[__file__]) as cluster:
+        app_id = cluster.start(3, cpu=2, memory=512)
+        (start,) = k.started
+        assert app_id == "application_1_0001"
+        assert sorted(start["names"]) == ["dask-worker-0", "dask-worker-1", "dask-worker-2"]
+        assert (start["num_containers"], start["virtual_cores"], start["memory"]) == (3, 2, 512)
+        assert (start["queue"], start["app_name"], start["envvars"], start["keep_alive"]) == ("q", "n", {"A": "1"},
+                                                                                             True)
+        assert start["files"] == [__file__, RUNNER] and not start["detached"]
+        assert set(cluster.add_workers(2, memory="256 MiB")) == {"dask-worker-3", "dask-worker-4"}
+        assert [(sorted(n), v, m) for n, v, m in k.added] == [(["dask-worker-3", "dask-worker-4"], 2, 256)]
+        settings = json.loads(base64.b64decode(start["cmd"].split()[-1]))
+        assert settings["scheduler"] == cluster.scheduler_address
+    assert k.state == "KILLED"
 
 
 def test_ProcessInterfaceValid():
     """As distributed's test for its ProcessInterface classes: start, status, close."""
     k = FakeKnit()
+    k.app_id = "application_1_0001"
 
     async def main():
         async with Scheduler(dashboard_address=":0") as s:
-            pool = ContainerPool(k, poll_interval=0.01)
-            worker = YARNWorker(s.address, name="pending-0", pool=pool, cpu=1, memory=256)
+            worker = YARNWorker(s.address, name="dask-worker-7", app=YarnApp(k), nthreads=1, memory_limit=256 * MiB)
             assert worker.status == Status.created
             async with worker as w:
                 assert w.status == Status.running
-                assert w.name == w.container_id and w.container_id.startswith("container_")
-                cid = w.container_id
+                assert k.added == [(["dask-worker-7"], 1, 256)]
             assert worker.status == Status.closed
             await asyncio.wait_for(worker.finished(), 1)
-            return cid
 
-    cid = asyncio.run(main())
-    assert k.removed == [cid]
-
-
-# -------------------------------------------------------------------- cluster bookkeeping
-
-def names_in_scheduler(cluster):
-    return {ws["name"] for ws in cluster.scheduler_info["workers"].values()}
+    asyncio.run(main())
+    assert k.removed == ["dask-worker-7"]
 
 
-def test_cluster_workers_are_named_by_container_and_scale_exactly(process_knit):
+def test_workers_are_named_at_request_and_scale_exactly(process_knit):
     k = process_knit
     with DaskYARNCluster(knit=k) as cluster, Client(cluster) as client:
-        app_id = cluster.start(2, cpu=1, memory=512)
-        assert app_id == "application_1_0001"
+        cluster.start(2, cpu=1, memory=512)
         cluster.wait_for_workers(2, timeout=60)
         assert set(cluster.workers) == names_in_scheduler(cluster) == set(k.procs)
-        assert set(client.run(lambda dask_worker: dask_worker.name).values()) == set(cluster.workers)
-
         added = cluster.add_workers(1, cpu=1, memory=256)
-        assert len(added) == 1 and added[0] in cluster.workers
-        assert k.records[-1]["memory"] == 256
         cluster.wait_for_workers(3, timeout=60)
-
+        assert k.records[-1]["memory"] == 256 and added == [k.records[-1]["name"]]
         before = set(cluster.workers)
         cluster.scale(1)
-        wait_until(lambda: len(cluster.workers) == 1 and len(names_in_scheduler(cluster)) == 1,
-                   what="scale down to 1")
+        wait_until(lambda: len(cluster.workers) == 1 and len(names_in_scheduler(cluster)) == 1, what="scale to 1")
         assert set(k.removed) == before - set(cluster.workers)  # exactly the retired ones
-        assert names_in_scheduler(cluster) == set(cluster.workers)
-
         (last,) = cluster.workers
         with pytest.raises(WorkerNotFound):
-            cluster.remove_worker("container_nope")
+            cluster.remove_worker("dask-worker-99")
         cluster.remove_worker(last)
         assert cluster.workers == {} and k.removed[-1] == last
         assert k.state == "RUNNING" and cluster.status == Status.running  # zero workers, app alive
-
         cluster.scale(2)
         cluster.wait_for_workers(2, timeout=60)
         assert len(k.started) == 1  # the same application
@@ -369,24 +355,22 @@ def test_cluster_workers_are_named_by_container_and_scale_exactly(process_knit):
     assert k.state == "KILLED"
 
 
-def test_dead_worker_container_is_replaced_then_budget_runs_out(process_knit):
+def test_dead_worker_is_replaced_under_a_new_name_then_the_budget_runs_out(process_knit):
     k = process_knit
     with DaskYARNCluster(knit=k, worker_restarts=1) as cluster:
         cluster.start(2, cpu=1, memory=512)
         cluster.wait_for_workers(2, timeout=60)
         victim = sorted(cluster.workers)[0]
         k.crash(victim)
-        wait_until(lambda: victim not in cluster.workers and len(cluster.workers) == 2,
-                   what="replacement worker")
+        wait_until(lambda: victim not in cluster.workers and len(cluster.workers) == 2, what="replacement")
         cluster.wait_for_workers(2, timeout=60)
-        assert cluster.restarts_used == 1
-        assert victim not in names_in_scheduler(cluster)
-
+        assert cluster.restarts_used == 1 and victim not in names_in_scheduler(cluster)
         victim2 = sorted(cluster.workers)[0]
         k.crash(victim2)
         wait_until(lambda: victim2 not in cluster.workers, what="dead worker dropped")
         assert len(cluster.worker_spec) == 1  # budget used up: not replaced
-        assert any("not replaced" in line for _, line in cluster._cluster_manager_logs)
+        assert any(f"Worker {victim2}" in line and "replacing" not in line
+                   for _, line in cluster._cluster_manager_logs)
 
 
 def test_app_death_fails_client_and_waits_fast(process_knit):
@@ -415,60 +399,109 @@ def test_app_death_fails_client_and_waits_fast(process_knit):
     assert cluster.status == Status.closed and cluster.local_cluster.status == Status.closed
 
 
-def test_get_logs_has_container_logs_keyed_by_worker_name():
+def test_worker_that_exits_cleanly_is_dropped_not_replaced():
     k = FakeKnit()
     with DaskYARNCluster(knit=k) as cluster:
-        cluster.start(1, cpu=1, memory=256)
-        (cid,) = cluster.workers
-        logs = cluster.get_logs()
-        assert "Scheduler" in logs and "Cluster" in logs
-        assert "out of " + cid in logs[cid]
-        assert cluster.app_id in cluster._repr_html_()
-        assert "app_id='application_1_0001'" in repr(cluster)
+        cluster.start(1)
+        wait_until(lambda: any(r["state"] == "RUNNING" for r in k.records), what="running")
+        k.records[0].update(state="SUCCEEDED", exit_status=0)
+        wait_until(lambda: not cluster.worker_spec, what="the worker dropped")
+        assert len(k.records) == 1 and cluster.restarts_used == 0
 
 
-def test_start_twice_is_an_error():
-    with DaskYARNCluster(knit=FakeKnit()) as cluster:
-        cluster.start(1, cpu=1, memory=256)
-        with pytest.raises(ClusterStateError, match="already running"):
-            cluster.start(1)
-
-
-def test_asynchronous_cluster():
+def test_get_logs_has_every_container_keyed_by_id_and_named():
     k = FakeKnit()
-
-    async def main():
-        async with DaskYARNCluster(knit=k, asynchronous=True) as cluster:
-            app_id = await cluster.start(2, cpu=1, memory=256)
-            assert app_id == "application_1_0001" and len(cluster.workers) == 2
-            ids = await cluster.add_workers(1)
-            assert ids[0] in cluster.workers
-        assert k.state == "KILLED"
-
-    asyncio.run(main())
+    with DaskYARNCluster(knit=k) as cluster:
+        cluster.start(2)
+        wait_until(lambda: all(r["id"] for r in k.records), what="containers")
+        logs = cluster.get_logs()
+        for r in k.records:
+            assert r["name"] in logs[r["id"]] and f"out of {r['name']}" in logs[r["id"]]
+        assert "Scheduler" in logs
 
 
 def test_submission_failure_reaches_the_caller_and_is_not_retried():
     k = FakeKnit()
-
-    def refuse(cmd, **kwargs):
-        raise SpecError("memory 99999 MB exceeds the maximum allocation")
-
-    k.start = refuse
+    k.start = lambda *a, **kw: (_ for _ in ()).throw(SpecError("queue 'nope' does not exist"))
     with DaskYARNCluster(knit=k) as cluster:
-        with pytest.raises(SpecError, match="maximum allocation"):
-            cluster.start(2, cpu=1, memory=99999)
-        assert cluster.worker_spec == {} and cluster.app_id is None
+        with pytest.raises(SpecError, match="nope"):
+            cluster.start(2)
+        assert cluster.worker_spec == {} and cluster.workers == {}
 
 
-def test_worker_that_exits_cleanly_is_dropped_not_replaced():
+def test_asynchronous_cluster():
+    async def main():
+        k = FakeKnit()
+        async with DaskYARNCluster(knit=k, asynchronous=True) as cluster:
+            await cluster._add(2, cluster.new_spec)
+            assert sorted(k.started[0]["names"]) == ["dask-worker-0", "dask-worker-1"]
+        return k
+
+    assert asyncio.run(main()).state == "KILLED"
+
+
+def test_remote_mode_submits_the_scheduler_container_and_outlives_this_process():
     k = FakeKnit()
-    with DaskYARNCluster(knit=k) as cluster:
-        cluster.start(2, cpu=1, memory=256)
-        gone = sorted(cluster.workers)[0]
-        for r in k.records:
-            if r["id"] == gone:
-                r.update(state="SUCCEEDED", exit_status=0)
-        wait_until(lambda: gone not in cluster.workers, what="the exited worker dropped")
-        assert gone not in cluster.worker_spec and len(cluster.worker_spec) == 1
-        assert cluster.restarts_used == 0 and len(k.records) == 2  # nothing new requested
+    k.get_containers = lambda: [dict(r) for r in k.records]
+    scheduler = distributed.LocalCluster(n_workers=0, dashboard_address=":0")  # the one in its container
+    k.keys["dask.scheduler-address"] = scheduler.scheduler_address  # as the container publishes it
+    cluster = DaskYARNCluster(knit=k, deploy_mode="remote", n_workers=2, scheduler_memory="1 GiB", worker_memory=256)
+    try:
+        (start,) = k.started
+        assert start["names"] == start["finish_with"] == ["dask-scheduler"] and start["memory"] == 1024
+        assert start["detached"] and not cluster.shutdown_on_close  # a killed submitter leaves it running
+        assert [(sorted(n), v, m) for n, v, m in k.added] == [(["dask-worker-0", "dask-worker-1"], 1, 256)]
+        assert cluster.scheduler_address == scheduler.scheduler_address and cluster.local_cluster is None
+        wait_until(lambda: "dask.cluster" in k.keys, what="the cluster's settings published")
+        assert json.loads(k.keys["dask.cluster"])["memory"] == 256
+    finally:
+        cluster.close(timeout=10)
+        scheduler.close()
+    assert k.state == "KILLED"
+
+
+def test_from_application_id_refuses_an_application_that_is_no_remote_cluster(monkeypatch):
+    import knit
+    monkeypatch.setattr(knit.Knit, "connect", classmethod(lambda cls, app_id, **kw: FakeKnit()))
+    with pytest.raises(ClusterStateError, match="not a remote-mode"):
+        DaskYARNCluster.from_application_id("application_1_0002")
+
+
+# -- the containers' runner ------------------------------------------------------------------------------------
+
+def test_runner_signs_requests_as_the_application_master_checks_them(tmp_path, monkeypatch):
+    """The same vector as ContainerTokenTest (Java): token "0123abcd", PUT /knit/kv/k at 1700000000, body v."""
+    (tmp_path / runner.TOKEN_FILE).write_text("0123abcd\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KNIT_AM_URL", "http://am:1")
+    monkeypatch.setattr(runner.time, "time", lambda: 1700000000)
+    sent = []
+
+    class Opener:
+        def open(self, req, timeout):
+            sent.append(req)
+            raise runner.urllib.error.HTTPError(req.full_url, 404, "not found", {}, None)
+
+    am = runner.AM()
+    am.opener = Opener()
+    assert am.call("PUT", "/knit/kv/k", b"v") is None
+    assert sent[0].get_header("X-knit-auth") == \
+        "1700000000:7ab0588d2be1f9e9c57a8adafe2e1e1bf518d1327e0574ccea13c946a8780070"
+    assert sent[0].full_url == "http://am:1/knit/kv/k" and sent[0].data == b"v"
+
+
+@pytest.mark.parametrize("cls, flags", [("distributed.Nanny", ["--nanny"]), ("distributed.Worker", ["--no-nanny"]),
+                                        ("my.Worker", ["--nanny", "--worker-class", "my.Worker"])])
+def test_runner_starts_a_named_worker_sized_by_its_container(monkeypatch, cls, flags):
+    monkeypatch.setenv("KNIT_CONTAINER_MEMORY", "1000")
+    monkeypatch.setenv("KNIT_CONTAINER_VCORES", "3")
+    ran = []
+    monkeypatch.setattr(runner.os, "execv", lambda path, args: ran.append(args))
+    cfg = {"scheduler": "tcp://s:1", "memory": 512, "vcores": 1, "memory_fraction": 0.8, "death_timeout": 60,
+           "worker_class": cls, "extra_args": ["--resources", "GPU=1"], "start_timeout": 1}
+    runner.worker(cfg, "dask-worker-3")
+    (args,) = ran
+    assert args[1:5] == ["-m", "distributed.cli.dask_worker", "tcp://s:1", "--name"] and args[5] == "dask-worker-3"
+    assert args[args.index("--nthreads") + 1] == "3" and args[args.index("--memory-limit") + 1] == "800MiB"
+    assert args[-2 - len(flags):-2] == flags
+    assert args[-2:] == ["--resources", "GPU=1"]

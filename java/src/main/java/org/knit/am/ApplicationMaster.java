@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,7 @@ import org.apache.hadoop.yarn.api.ApplicationConstants.Environment;
 import org.apache.hadoop.yarn.api.records.ContainerExitStatus;
 import org.apache.hadoop.yarn.api.records.ContainerStatus;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
+import org.apache.hadoop.yarn.api.records.LocalResource;
 import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.client.api.AMRMClient;
 import org.apache.hadoop.yarn.client.api.AMRMClient.ContainerRequest;
@@ -58,6 +60,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   private final ContainerLauncher launcher;
   private final AtomicBoolean finished = new AtomicBoolean();
   private final CountDownLatch done = new CountDownLatch(1);
+  private final KeyValueStore kv = new KeyValueStore();
   /**
    * Open once registration has returned and the spec's containers are requested. The RM reports the app RUNNING
    * (so Python may connect) while our register call is still returning; gateway calls wait for this.
@@ -96,11 +99,16 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     MasterEntryPoint entryPoint = new MasterEntryPoint(this, tracker);
     GatewayServer gateway = AmGateway.start(entryPoint, keys);
     String host = System.getenv(Environment.NM_HOST.name());
-    maxCapability = rm.registerApplicationMaster(host, gateway.getListeningPort(), "")
+    ContainerToken token = new ContainerToken(keys.secret);
+    WebServer web = new WebServer(kv, token, entryPoint::lastCall);
+    String webUrl = "http://" + host + ":" + web.port();
+    shareWithContainers(token, webUrl);
+    maxCapability = rm.registerApplicationMaster(host, gateway.getListeningPort(), webUrl + "/")
         .getMaximumResourceCapability();
-    LOG.info("Registered; gateway on {}:{}; maximum allocation {}", host, gateway.getListeningPort(), maxCapability);
+    LOG.info("Registered; gateway on {}:{}, web on {}; maximum allocation {}", host, gateway.getListeningPort(),
+        webUrl, maxCapability);
 
-    allocator.request(spec.containers.count, spec.containers.memory, spec.containers.vcores, 0);
+    allocator.request(initialNames(), spec.containers.memory, spec.containers.vcores, 0);
     ready.countDown();
     allocator.start(this);
     if (spec.keepAlive && spec.idleTimeout > 0) {
@@ -111,7 +119,36 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     launcher.stop();
     awaitReplies(entryPoint);
     gateway.shutdown();
+    web.stop();
     return 0;
+  }
+
+  private List<String> initialNames() {
+    List<String> names = spec.containers.names;
+    return names == null || names.isEmpty() ? Collections.<String>nCopies(spec.containers.count, null) : names;
+  }
+
+  /**
+   * Tells every container the AM's web address and gives it the container token (a file in the staging dir), so
+   * it can use the key-value store. Without a staging dir (or if HDFS refuses) containers go without the token.
+   */
+  private void shareWithContainers(ContainerToken token, String webUrl) {
+    String dir = System.getenv(Knit.ENV_STAGING_DIR);
+    LocalResource resource = null;
+    if (dir != null) {
+      try {
+        Path p = new Path(dir);
+        resource = token.publish(p.getFileSystem(conf), p);
+      } catch (IOException e) {
+        LOG.warn("Could not write the container token into {}: {}", dir, e.toString());
+      }
+    }
+    launcher.shareWithContainers(Collections.singletonMap(Knit.ENV_AM_URL, webUrl), ContainerToken.LINK_NAME,
+        resource);
+  }
+
+  KeyValueStore kv() {
+    return kv;
   }
 
   // -- lifecycle ---------------------------------------------------------------------------------------------
@@ -168,7 +205,11 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     if (r.state() == ContainerTracker.State.FAILED && r.restarts < spec.maxRestarts) {
       tracker.markReplaced(r);
       LOG.info("Restarting after {} failed (restart {} of {})", r.containerId(), r.restarts + 1, spec.maxRestarts);
-      allocator.request(1, r.memory, r.vcores, r.restarts + 1);
+      allocator.request(Collections.singletonList(r.name), r.memory, r.vcores, r.restarts + 1);
+      return;
+    }
+    if (spec.finishesWith(r.name)) {
+      finishWith(r);
       return;
     }
     ContainerTracker.Outcome outcome = spec.keepAlive ? null : tracker.outcome();
@@ -176,6 +217,13 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
       finish(outcome.succeeded ? FinalApplicationStatus.SUCCEEDED : FinalApplicationStatus.FAILED,
           outcome.diagnostics);
     }
+  }
+
+  /** A container of {@code finish_with} ended on its own: the application ends with its outcome. */
+  private void finishWith(ContainerTracker.Record r) {
+    boolean ok = r.state() == ContainerTracker.State.SUCCEEDED;
+    finish(ok ? FinalApplicationStatus.SUCCEEDED : FinalApplicationStatus.FAILED, r.name + " (" + r.containerId()
+        + ") exited with code " + r.exitStatus + (ok ? "" : ": " + r.diagnostics));
   }
 
   /** Blocks a gateway call until the AM has registered and made its first requests. */
@@ -192,13 +240,29 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
 
   /** Asks for more containers on Python's behalf, after checking the size against the scheduler's maximum. */
   List<ContainerTracker.Record> add(int n, int memory, int vcores) {
+    checkSize(memory, vcores);
+    return allocator.request(n, memory, vcores, 0);
+  }
+
+  private void checkSize(int memory, int vcores) {
     Resource max = maxCapability;
     if (max != null && (memory > max.getMemorySize() || vcores > max.getVirtualCores())) {
       throw new IllegalArgumentException("a container of " + memory + " MB and " + vcores + " vcores is more than the "
           + "scheduler's maximum allocation of " + max.getMemorySize() + " MB and " + max.getVirtualCores()
           + " vcores (yarn.scheduler.maximum-allocation-mb/-vcores)");
     }
-    return allocator.request(n, memory, vcores, 0);
+  }
+
+  /** Asks for one container per name; a name may not be that of a container still requested or running. */
+  List<ContainerTracker.Record> addNamed(List<String> names, int memory, int vcores) {
+    org.knit.spec.Containers.checkNames(names, "names");
+    for (String n : names) {
+      if (tracker.liveByName(n) != null) {
+        throw new IllegalArgumentException("a container named '" + n + "' is already requested or running");
+      }
+    }
+    checkSize(memory, vcores);
+    return allocator.request(names, memory, vcores, 0);
   }
 
   /** Removes a container at the user's request; never ends the application. */

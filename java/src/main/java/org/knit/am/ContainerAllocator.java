@@ -2,6 +2,7 @@ package org.knit.am;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.hadoop.yarn.api.protocolrecords.AllocateResponse;
@@ -64,13 +65,18 @@ final class ContainerAllocator {
 
   /** Asks for {@code n} containers as one batch; returns the new records. Wakes the heartbeat. */
   synchronized List<ContainerTracker.Record> request(int n, int memory, int vcores, int restarts) {
+    return request(Collections.<String>nCopies(n, null), memory, vcores, restarts);
+  }
+
+  /** Asks for one container per entry of {@code names} (null entries: unnamed) as one batch. */
+  synchronized List<ContainerTracker.Record> request(List<String> names, int memory, int vcores, int restarts) {
     long batch = nextBatch++;
     Resource capability = Resource.newInstance(memory, vcores);
     List<ContainerTracker.Record> records = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
+    for (String name : names) {
       rm.addContainerRequest(ContainerRequest.newBuilder().capability(capability).priority(PRIORITY)
           .allocationRequestId(batch).relaxLocality(true).build());
-      records.add(tracker.request(batch, memory, vcores, restarts));
+      records.add(tracker.request(batch, memory, vcores, restarts, name));
     }
     interval = FAST_MS;
     notifyAll();

@@ -21,6 +21,7 @@ import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.api.records.URL;
 import org.apache.hadoop.yarn.client.api.async.NMClientAsync;
 import org.apache.hadoop.yarn.security.AMRMTokenIdentifier;
+import org.knit.common.Knit;
 import org.knit.spec.ApplicationSpec;
 import org.knit.spec.Localized;
 import org.slf4j.Logger;
@@ -52,6 +53,8 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
   private final ByteBuffer tokens;
   private final NMClientAsync nm;
   private Events events;
+  /** Environment and resources every container also gets (the AM's URL, the container token); set before start. */
+  private final Map<String, String> sharedEnv = new HashMap<>();
 
   ContainerLauncher(ApplicationSpec spec, Configuration conf, ContainerTracker tracker, Credentials amCredentials)
       throws IOException {
@@ -73,11 +76,30 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
     nm.stop();
   }
 
+  /** Gives every container launched from now on {@code env} and, under {@code linkName}, {@code resource}. */
+  void shareWithContainers(Map<String, String> env, String linkName, LocalResource resource) {
+    sharedEnv.putAll(env);
+    if (resource != null && !resources.containsKey(linkName)) {
+      resources.put(linkName, resource);
+    }
+  }
+
   void launch(ContainerTracker.Record r) {
     // A fresh context per container: the records are not safe to share between concurrent launches.
     ContainerLaunchContext ctx = ContainerLaunchContext.newInstance(new HashMap<>(resources),
-        environment(r.container()), Collections.singletonList(command), null, tokens.duplicate(), null);
+        environment(r, sharedEnv), Collections.singletonList(command), null, tokens.duplicate(), null);
     nm.startContainerAsync(r.container(), ctx);
+  }
+
+  /** {@link #environment(Container)} plus the request's id and name, and what every container shares. */
+  static Map<String, String> environment(ContainerTracker.Record r, Map<String, String> shared) {
+    Map<String, String> env = new HashMap<>(shared);
+    env.putAll(environment(r.container()));
+    env.put(Knit.ENV_REQUEST_ID, Long.toString(r.requestId));
+    if (r.name != null) {
+      env.put(Knit.ENV_CONTAINER_NAME, r.name);
+    }
+    return env;
   }
 
   /**

@@ -49,6 +49,8 @@ public final class ContainerTracker {
     public final int vcores;
     /** How many containers failed before this one in its restart chain. */
     public final int restarts;
+    /** The name given with the request (exported as KNIT_CONTAINER_NAME), or null. */
+    public final String name;
     State state = State.REQUESTED;
     Container container;
     Integer exitStatus;
@@ -60,12 +62,13 @@ public final class ContainerTracker {
     /** It failed and a replacement was requested (restart policy): its failure no longer decides the outcome. */
     boolean replaced;
 
-    Record(long requestId, long batchId, int memory, int vcores, int restarts) {
+    Record(long requestId, long batchId, int memory, int vcores, int restarts, String name) {
       this.requestId = requestId;
       this.batchId = batchId;
       this.memory = memory;
       this.vcores = vcores;
       this.restarts = restarts;
+      this.name = name;
     }
 
     public synchronized State state() {
@@ -98,9 +101,24 @@ public final class ContainerTracker {
 
   /** A new REQUESTED record. */
   public synchronized Record request(long batchId, int memory, int vcores, int restarts) {
-    Record r = new Record(nextRequestId++, batchId, memory, vcores, restarts);
+    return request(batchId, memory, vcores, restarts, null);
+  }
+
+  /** A new REQUESTED record carrying {@code name} (null: unnamed). */
+  public synchronized Record request(long batchId, int memory, int vcores, int restarts, String name) {
+    Record r = new Record(nextRequestId++, batchId, memory, vcores, restarts, name);
     byRequest.put(r.requestId, r);
     return r;
+  }
+
+  /** The record named {@code name} that is still requested, allocated or running (and not being removed), or null. */
+  public synchronized Record liveByName(String name) {
+    for (Record r : byRequest.values()) {
+      if (name.equals(r.name) && !r.state.isTerminal() && !r.removeRequested) {
+        return r;
+      }
+    }
+    return null;
   }
 
   /**
@@ -252,6 +270,7 @@ public final class ContainerTracker {
       m.put("id", r.containerId());
       m.put("state", r.state.name());
       m.put("request_id", r.requestId);
+      m.put("name", r.name);
       m.put("node_id", r.container == null ? null : r.container.getNodeId().toString());
       m.put("node_http_address", r.container == null ? null : r.container.getNodeHttpAddress());
       m.put("vcores", r.container == null ? r.vcores : r.container.getResource().getVirtualCores());

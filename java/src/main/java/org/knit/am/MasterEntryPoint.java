@@ -54,7 +54,50 @@ public final class MasterEntryPoint {
   }
 
   /**
-   * Removes one container, given its container id (or, while it is still only requested, its request id).
+   * Requests one container per name of the JSON list {@code namesJson}; each is told its name
+   * ({@code KNIT_CONTAINER_NAME}). Returns the request ids as a JSON list.
+   */
+  public String addNamedContainers(String namesJson, int vcores, int memory) {
+    enter();
+    try {
+      am.awaitReady();
+      List<String> names = Json.stringList(namesJson);
+      if (names.isEmpty() || vcores < 1 || memory < 1) {
+        throw new IllegalArgumentException("addNamedContainers needs names and positive vcores and memory; got "
+            + namesJson + ", vcores=" + vcores + ", memory=" + memory);
+      }
+      List<Long> ids = new ArrayList<>();
+      for (ContainerTracker.Record r : am.addNamed(names, memory, vcores)) {
+        ids.add(r.requestId);
+      }
+      return Json.toJson(ids);
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  /** Sets a key of the application's key-value store (a null value removes it). */
+  public void setKey(String key, String value) {
+    enter();
+    try {
+      am.kv().put(key, value);
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  /** The value of a key of the application's key-value store, or null. */
+  public String getKey(String key) {
+    enter();
+    try {
+      return am.kv().get(key);
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  /**
+   * Removes one container, given its container id (or its request id, or the name of a live named container).
    * Removing never ends the application, even when no container is left. False if it is unknown or has
    * already ended.
    */
@@ -65,6 +108,9 @@ public final class MasterEntryPoint {
       ContainerTracker.Record r = tracker.byContainerId(containerId);
       if (r == null && containerId != null && containerId.matches("\\d+")) {
         r = tracker.byRequestId(Long.parseLong(containerId));
+      }
+      if (r == null && containerId != null) {
+        r = tracker.liveByName(containerId);
       }
       return r != null && am.remove(r);
     } finally {

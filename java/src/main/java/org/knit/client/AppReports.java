@@ -26,6 +26,7 @@ final class AppReports {
     m.put("am_host", r.getHost());
     m.put("am_rpc_port", r.getRpcPort());
     m.put("tracking_url", r.getTrackingUrl());
+    m.put("original_tracking_url", r.getOriginalTrackingUrl()); // what the AM registered (its web server)
     m.put("start_time", r.getStartTime());
     m.put("finish_time", r.getFinishTime());
     m.put("log_aggregation_status",

@@ -15,6 +15,15 @@ public final class Json {
     return GSON.toJson(o);
   }
 
+  /** A JSON list of strings; null or empty means none. */
+  public static java.util.List<String> stringList(String json) {
+    if (json == null || json.trim().isEmpty()) {
+      return java.util.Collections.emptyList();
+    }
+    java.util.List<String> l = GSON.fromJson(json, new TypeToken<java.util.List<String>>() {}.getType());
+    return l == null ? java.util.Collections.<String>emptyList() : l;
+  }
+
   /** A JSON object of strings (for {@code conf} overrides); null or empty means none. */
   public static Map<String, String> stringMap(String json) {
     if (json == null || json.trim().isEmpty()) {

@@ -36,6 +36,14 @@ public final class Knit {
   public static final String ENV_STAGING_DIR = "KNIT_STAGING_DIR";
   /** The HDFS xattr holding an upload's SHA-256 (hex), the content half of the upload-cache key. */
   public static final String SHA256_XATTR = "user.knit.sha256";
+  /** Container environment: the name given with its request (absent for unnamed requests). */
+  public static final String ENV_CONTAINER_NAME = "KNIT_CONTAINER_NAME";
+  /** Container environment: the AM's id for the container's request. */
+  public static final String ENV_REQUEST_ID = "KNIT_REQUEST_ID";
+  /** Container environment: the AM's HTTP server ({@code http://host:port}), for the key-value store. */
+  public static final String ENV_AM_URL = "KNIT_AM_URL";
+  /** Key-value store key: the URL the application's tracking URL redirects to (its web UI). */
+  public static final String WEB_TARGET_KEY = "knit.web-target";
   /** Sidecar suffix used instead of the xattr on file systems without xattrs. */
   public static final String SHA256_SIDECAR = ".knit-sha256";
 }

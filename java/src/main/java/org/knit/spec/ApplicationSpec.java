@@ -46,6 +46,12 @@ public final class ApplicationSpec {
    */
   @SerializedName("idle_timeout")
   public int idleTimeout = 0;
+  /**
+   * Names of containers whose own end ends the application, with their outcome: SUCCEEDED if such a container
+   * exits 0, else FAILED with its diagnostics (a service's scheduler, a driver script).
+   */
+  @SerializedName("finish_with")
+  public List<String> finishWith;
   public Map<String, String> conf = new LinkedHashMap<>();
 
   /**
@@ -81,7 +87,20 @@ public final class ApplicationSpec {
   public ApplicationSpec validate() {
     Schema.spec().check(toTree(), "#", "");
     checkLinkNames();
+    checkContainerNames();
     return this;
+  }
+
+  /** Container names: none, or one per container of the initial request, each once. */
+  private void checkContainerNames() {
+    if (containers.names == null || containers.names.isEmpty()) {
+      return;
+    }
+    if (containers.names.size() != containers.count) {
+      throw new SpecException("containers.names", "containers.names must name all " + containers.count
+          + " containers, got " + containers.names.size());
+    }
+    Containers.checkNames(containers.names, "containers.names");
   }
 
   /** Every file and the env appear in the container's working directory by name: one name each. */
@@ -99,6 +118,11 @@ public final class ApplicationSpec {
       throw new SpecException("env.name", "env: its link name '" + env.name + "' is also the name of the file "
           + seen.get(env.name) + "; rename one");
     }
+  }
+
+  /** Whether the end of a container named {@code name} ends the application ({@code finish_with}). */
+  public boolean finishesWith(String name) {
+    return name != null && finishWith != null && finishWith.contains(name);
   }
 
   /** Every resource (files, then the env), for staging and localization. */
