@@ -21,6 +21,7 @@ from . import checks, env as envs, envbuild, gateway, logs as logs_, progress
 from .archives import archive_suffix
 from .conf import HadoopConf
 from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
+from . import master_gateway
 from .master_gateway import DEFAULT_CONTROL_TIMEOUT, check_timeout
 from .shared import DEPS_DIR_NAME
 from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int, check_names
@@ -59,9 +60,8 @@ class Knit:
         Hadoop configuration entries (``{"yarn.resourcemanager.address": "host:8032"}``) overriding the
         configuration files.
     control_timeout : float
-        Seconds any call to the ApplicationMaster (:meth:`get_containers`, :meth:`add_containers`...) may
-        take before it raises :class:`~knit.exceptions.ControlTimeout` (default 75: a little over the longest
-        the AM itself holds a call, while it starts).
+        Seconds a call to the ApplicationMaster may take before :class:`~knit.exceptions.ControlTimeout`
+        (default 75: a little over the longest the AM itself holds a call, while it starts).
     **kwargs
         Further configuration for :mod:`knit.conf`.
 
@@ -274,31 +274,12 @@ class Knit:
         app_id = self._require_app("reach the ApplicationMaster")
         with self._master_lock:
             if self._master_gateway is None:
-                host, port, secret, certificate = self._master_address(app_id, timeout)
-                self._master_gateway = gateway.connect_master(host, port, secret, certificate,
-                                                              self.control_timeout, app_id)
+                info = self._master_address(app_id, timeout)
+                self._master_gateway = gateway.connect_master(info, self.control_timeout, app_id)
             return self._master_gateway.entry_point
 
-    def _master_address(self, app_id: str, timeout: float) -> tuple[str, int, str, str]:
-        deadline = time.monotonic() + timeout
-        client = gateway.client()
-        last_error: Exception | None = None
-        while True:
-            state = self.status()
-            if state["state"] in APP_FINISHED:
-                raise ApplicationFailed(f"{app_id} has ended ({state['state']}, final status "
-                                        f"{state.get('final_status')}): {state.get('diagnostics', '')}")
-            try:
-                text = client.call("masterAddress", app_id, self._conf_json)
-            except KnitException as e:  # the AM has not published its address yet
-                text, last_error = None, e
-            info = json.loads(text) if text else None
-            if info and info.get("port"):
-                return info["host"], int(info["port"]), info["secret"], info["certificate"]
-            if time.monotonic() > deadline:
-                raise GatewayError(f"the ApplicationMaster of {app_id} did not publish its address within "
-                                   f"{timeout:.0f} s (state {state['state']}; last error: {last_error})")
-            time.sleep(0.2)
+    def _master_address(self, app_id: str, timeout: float) -> dict:
+        return master_gateway.wait_for_address(gateway.client(), app_id, self._conf_json, self.status, timeout)
 
     def _call_master(self, method: str, *args: Any) -> Any:
         """Call the AM; if the AM is gone, say so in terms of the application's state."""

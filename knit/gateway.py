@@ -392,18 +392,15 @@ def shutdown_client() -> None:
 atexit.register(shutdown_client)
 
 
-def connect_master(host: str, port: int, secret: str, certificate: str, timeout: float,
-                   label: str) -> JavaGateway:
+def connect_master(info: dict, timeout: float, label: str) -> JavaGateway:
     """A Py4J gateway to an ApplicationMaster's ``MasterEntryPoint`` (``.entry_point``), over TLS pinned to
     the application's certificate, every call bounded by ``timeout`` seconds (:mod:`knit.master_gateway`).
 
     Parameters
     ----------
-    host, port : str, int
-        The AM's gateway address (its registered RPC host and port).
-    secret, certificate : str
-        The application's secret and its AM's certificate (PEM), from ``ClientEntryPoint.masterAddress``;
-        the secret is never logged.
+    info : dict
+        ``ClientEntryPoint.masterAddress``'s answer: ``host`` and ``port`` (the AM's registered RPC address),
+        ``secret`` (never logged) and ``certificate`` (the AM's, PEM).
     timeout : float
         Seconds any call (and the connection itself) may take before :class:`~knit.exceptions.ControlTimeout`.
     label : str
@@ -412,8 +409,8 @@ def connect_master(host: str, port: int, secret: str, certificate: str, timeout:
     Raises
     ------
     UntrustedGateway
-        If the server at ``host:port`` is not the application's AM (another certificate).
+        If the server at the address is not the application's AM (another certificate).
     GatewayError
         If the AM cannot be reached or refuses the secret.
     """
-    return open_master(host, port, secret, certificate, timeout, label)
+    return open_master(info["host"], int(info["port"]), info["secret"], info["certificate"], timeout, label)

@@ -14,17 +14,21 @@ TCP keepalive, and a timeout on every call.
 """
 from __future__ import annotations
 
+import json
 import math
 import socket
 import ssl
-from typing import Any
+import time
+from typing import Any, Callable
 
 from py4j.java_gateway import GatewayClient, GatewayConnection, GatewayParameters, JavaGateway
 from py4j.protocol import Py4JAuthenticationError, Py4JError, Py4JNetworkError
 
 from . import redact
-from .exceptions import ControlTimeout, GatewayError, SpecError, UntrustedGateway
+from .exceptions import (ApplicationFailed, ControlTimeout, GatewayError, KnitException, SpecError,
+                         UntrustedGateway)
 from .shared import read_json
+from .states import APP_FINISHED
 
 #: Seconds the AM may hold a call while it finishes registering (``ready_wait_s`` in ``knit/shared/gateway.json``).
 AM_READY_WAIT = float(read_json("gateway.json")["ready_wait_s"])
@@ -163,6 +167,38 @@ class MasterGateway(JavaGateway):
 
     def _create_gateway_client(self) -> GatewayClient:
         return _BoundedClient(self.gateway_parameters, self.label)
+
+
+def wait_for_address(client: Any, app_id: str, conf_json: str, report: Callable[[], dict],
+                     timeout: float) -> dict:
+    """``{host, port, secret, certificate}`` of ``app_id``'s AM gateway from the client JVM's ``masterAddress``,
+    polled until the AM has registered (up to ``timeout`` seconds).
+
+    Raises
+    ------
+    ApplicationFailed
+        If the application ends first (``report()`` is the RM's report of it).
+    GatewayError
+        If the address is not published within ``timeout``.
+    """
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while True:
+        state = report()
+        if state["state"] in APP_FINISHED:
+            raise ApplicationFailed(f"{app_id} has ended ({state['state']}, final status "
+                                    f"{state.get('final_status')}): {state.get('diagnostics', '')}")
+        try:
+            text = client.call("masterAddress", app_id, conf_json)
+        except KnitException as e:  # the AM has not published its address yet
+            text, last_error = None, e
+        info = json.loads(text) if text else None
+        if info and info.get("port"):
+            return info
+        if time.monotonic() > deadline:
+            raise GatewayError(f"the ApplicationMaster of {app_id} did not publish its address within "
+                               f"{timeout:.0f} s (state {state['state']}; last error: {last_error})")
+        time.sleep(0.2)
 
 
 def open_master(host: str, port: int, secret: str, certificate: str, timeout: float,

@@ -69,8 +69,7 @@ def test_a_relay_sees_neither_the_secret_nor_the_answers(served):
     relay = Relay(info["host"], info["port"])
     try:
         k2 = Knit.connect(k.app_id)
-        k2._master_gateway = gateway.connect_master("127.0.0.1", relay.port, info["secret"], info["certificate"],
-                                                    30, k.app_id)
+        k2._master_gateway = gateway.connect_master(dict(info, host="127.0.0.1", port=relay.port), 30, k.app_id)
         containers = k2.get_containers()
         assert containers and containers[0]["state"] == "RUNNING"
         assert len(relay.recorded) > 1000  # the handshake, the auth and the call all went through it
@@ -123,7 +122,7 @@ def test_a_tls_client_without_the_secret_is_refused(served):
     assert no_auth == b"!xsAuthentication error: unexpected command.\n"
     assert wrong == b"!xsAuthentication error: bad auth token received.\n"
     with pytest.raises(GatewayError, match="refused the secret"):
-        gateway.connect_master(host, port, "0" * 64, info["certificate"], 30, "app")
+        gateway.connect_master(dict(info, secret="0" * 64), 30, "app")
 
 
 def test_a_fake_am_with_another_certificate_is_refused(served, tmp_path):
@@ -135,10 +134,11 @@ def test_a_fake_am_with_another_certificate_is_refused(served, tmp_path):
     fake = FakeAM(tmp_path / "fake.crt", tmp_path / "fake.key")
     try:
         with pytest.raises(UntrustedGateway, match="did not present app-x's certificate"):
-            gateway.connect_master("127.0.0.1", fake.port, info["secret"], info["certificate"], 30, "app-x")
+            gateway.connect_master(dict(info, host="127.0.0.1", port=fake.port), 30, "app-x")
         assert fake.connections >= 1 and fake.handshakes == 0 and not fake.received
         # Control: pinning the fake's own certificate, the handshake passes and the fake receives the secret.
-        gateway.connect_master("127.0.0.1", fake.port, info["secret"], other["certificate"], 30, "app-x").close()
+        at_fake = dict(info, host="127.0.0.1", port=fake.port, certificate=other["certificate"])
+        gateway.connect_master(at_fake, 30, "app-x").close()
         assert fake.handshakes >= 1 and info["secret"].encode() in fake.received
     finally:
         fake.close()
