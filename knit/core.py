@@ -21,7 +21,7 @@ from . import checks, env as envs, envbuild, gateway, logs as logs_, progress
 from .archives import archive_suffix
 from .conf import HadoopConf
 from .exceptions import ApplicationFailed, ConfigError, GatewayError, KnitException, SpecError
-from . import master_gateway
+from . import master_gateway, secret_files as secret_files_
 from .master_gateway import DEFAULT_CONTROL_TIMEOUT, check_timeout
 from .shared import DEPS_DIR_NAME
 from .spec import AppSpec, EnvSpec, FileSpec, Resources, Staging, check_int, check_names
@@ -127,7 +127,8 @@ class Knit:
               envvars: Mapping[str, str] | None = None, app_name: str = "knit", queue: str = "default",
               checks: bool = True, max_restarts: int = 0, detached: bool = False,
               tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0,
-              names: Iterable[str] | None = None, finish_with: Iterable[str] | None = None) -> str:
+              names: Iterable[str] | None = None, finish_with: Iterable[str] | None = None,
+              secret_files: Mapping[str, str | bytes] | None = None) -> str:
         """Run ``cmd`` in ``num_containers`` YARN containers; return the application id.
 
         Parameters
@@ -166,6 +167,9 @@ class Knit:
             linger; 0 (default) means never. A client that polls (e.g. :meth:`get_containers`) keeps it.
         names, finish_with : list of str, optional
             One name per container (its ``$KNIT_CONTAINER_NAME``); names whose end ends the application.
+        secret_files : dict of str -> str or bytes, optional
+            Files (name -> content) in every container's working directory whose content stays out of the spec,
+            logs and shared caches: private to the application (:mod:`knit.secret_files`).
 
         Returns
         -------
@@ -188,9 +192,10 @@ class Knit:
             detached=detached, keep_alive=keep_alive, idle_timeout=idle_timeout, conf=self.conf.overrides(),
             names=names, finish_with=finish_with)
         spec.validate()  # cheap checks first, before any file is zipped or inspected
+        secret_files_.check(secret_files)
         spec.files = self._prepare_files(files)
         spec.env = self._prepare_env(env)
-        return self.submit(spec, checks=checks)
+        return self.submit(spec, checks=checks, secret_files=secret_files)
 
     def _require_idle(self) -> None:
         if self.app_id is not None and self.runtime_status() not in APP_FINISHED:
@@ -209,17 +214,19 @@ class Knit:
         resolved.validate()
         return resolved
 
-    def submit(self, spec: AppSpec, checks: bool = True) -> str:
+    def submit(self, spec: AppSpec, checks: bool = True, secret_files: Mapping[str, Any] | None = None) -> str:
         """Run a complete spec (:meth:`start` builds one from keywords; ``knit start --spec`` reads one);
-        return the application id. ``checks`` as for :meth:`start`; the spec goes through :meth:`prepare`, its
-        files and env are used as they are."""
+        return the application id. ``checks`` and ``secret_files`` as for :meth:`start`; the spec goes through
+        :meth:`prepare`, its files and env are used as they are."""
         self._require_idle()
         spec = self.prepare(spec)
+        taken = {f.name for f in spec.files} | ({spec.env.name} if spec.env else set())
+        secrets = secret_files_.to_json(secret_files_.check(secret_files, taken))
         if checks:
             self._pre_flight_checks(spec)
         client = gateway.client()
         with progress.watch_uploads(lambda: json.loads(client.call("uploadProgress"))):
-            result = json.loads(client.call("submit", spec.to_json()))
+            result = json.loads(client.call("submitWithFiles", spec.to_json(), secrets))
         self.app_id, self.detached = result["app_id"], spec.detached
         self._close_master()
         logger.info("submitted %s (uploaded %s, reused %s)", self.app_id, result.get("uploaded"),
@@ -359,6 +366,10 @@ class Knit:
     def get_key(self, key: str) -> str | None:
         """The value of ``key`` in the ApplicationMaster's key-value store, or ``None``."""
         return self._call_master("getKey", key)
+
+    def secret_file(self, name: str) -> bytes:
+        """The content of one of the application's ``secret_files`` (:func:`knit.secret_files.read`)."""
+        return secret_files_.read(self._require_app("read a secret file"), name, self._conf_json)
 
     def get_container_statuses(self) -> dict[str, str]:
         """``{container_id: state}`` for every container of the application."""

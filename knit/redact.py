@@ -17,7 +17,7 @@ from py4j.protocol import escape_new_line
 REDACTED = "<secret>"
 
 #: Members of the JSON that crosses py4j whose values are secrets.
-SECRET_MEMBERS = ("secret", "secret_envvars", "token", "password", "private_key")
+SECRET_MEMBERS = ("secret", "secret_envvars", "secret_files", "secret_file", "token", "password", "private_key")
 
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # Py4J's auth command: a line "A", then the token. No other py4j command is named "A".

@@ -2,6 +2,7 @@ package org.knit.am;
 
 import org.knit.common.Knit;
 import org.knit.common.GatewayKeys;
+import org.knit.common.SecretFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -103,6 +105,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     WebServer web = new WebServer(kv, token, entryPoint::lastCall);
     String webUrl = "http://" + host + ":" + web.port();
     shareWithContainers(token, webUrl);
+    shareSecretFiles();
     maxCapability = rm.registerApplicationMaster(host, gateway.getListeningPort(), webUrl + "/")
         .getMaximumResourceCapability();
     LOG.info("Registered; gateway on {}:{}, web on {}; maximum allocation {}", host, gateway.getListeningPort(),
@@ -145,6 +148,18 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     }
     launcher.shareWithContainers(Collections.singletonMap(Knit.ENV_AM_URL, webUrl), ContainerToken.LINK_NAME,
         resource);
+  }
+
+  /** Every container gets the application's secret files ({@link SecretFiles}), from the staging dir. */
+  private void shareSecretFiles() throws IOException {
+    String dir = System.getenv(Knit.ENV_STAGING_DIR);
+    if (dir == null) {
+      return;
+    }
+    Path p = new Path(dir);
+    for (Map.Entry<String, LocalResource> f : SecretFiles.resources(p.getFileSystem(conf), p).entrySet()) {
+      launcher.shareWithContainers(Collections.<String, String>emptyMap(), f.getKey(), f.getValue());
+    }
   }
 
   KeyValueStore kv() {

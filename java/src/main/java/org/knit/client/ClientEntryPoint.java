@@ -3,6 +3,7 @@ package org.knit.client;
 import org.knit.am.ApplicationMaster;
 import org.knit.common.GatewayKeys;
 import org.knit.common.Json;
+import org.knit.common.SecretFiles;
 import org.knit.common.Knit;
 
 import java.io.FileNotFoundException;
@@ -12,6 +13,7 @@ import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,6 +34,7 @@ import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.exceptions.YarnException;
 import org.knit.spec.ApplicationSpec;
+import org.knit.spec.Localized;
 
 /**
  * What Python may call on the client JVM (ARCHITECTURE.md, "Client JVM entry point"). One instance per JVM,
@@ -79,9 +82,22 @@ public final class ClientEntryPoint {
 
   /** Validates, stages and submits; returns {@code {"app_id", "uploaded", "reused"}}. */
   public String submit(String specJson) throws IOException, YarnException {
+    return submitWithFiles(specJson, null);
+  }
+
+  /**
+   * As {@link #submit(String)}, with the application's secret files: {@code {"secret_files": {name: base64}}}
+   * ({@link SecretFiles}: in every container's working directory, never in the spec).
+   */
+  public String submitWithFiles(String specJson, String secretFilesJson) throws IOException, YarnException {
     ApplicationSpec spec = ApplicationSpec.fromJson(specJson).validate();
+    Set<String> taken = new HashSet<>();
+    for (Localized r : spec.resources()) {
+      taken.add(r.name);
+    }
+    Map<String, byte[]> files = SecretFiles.parse(secretFilesJson, taken);
     Cluster c = cluster(spec.conf);
-    Submitter.Result result = new Submitter(c.conf, c.yarn).submit(spec);
+    Submitter.Result result = new Submitter(c.conf, c.yarn).submit(spec, files);
     clusterOfApp.put(result.app_id, c);
     if (!spec.detached) {
       attached.add(result.app_id);
@@ -187,6 +203,22 @@ public final class ClientEntryPoint {
     m.put("secret", secret);
     m.put("certificate", certificate);
     return Json.toJson(m);
+  }
+
+  /**
+   * One of a running application's secret files (base64), from its staging dir: another process of the user
+   * joining what the application serves (a Dask cluster's TLS identity). The answer is a secret: Python keeps it
+   * out of py4j's log.
+   */
+  public String secretFile(String appId, String name, String confJson) throws IOException {
+    Cluster c = clusterFor(appId, confJson);
+    FileSystem fs = FileSystem.get(c.conf);
+    try {
+      return Json.toJson(Collections.singletonMap("secret_file", SecretFiles.read(fs,
+          Submitter.stagingDir(fs, appId), name)));
+    } catch (FileNotFoundException e) {
+      throw new IllegalStateException("application " + appId + " has no secret file " + name, e);
+    }
   }
 
   /** A small private file of the staging dir (the secret, the certificate), as text. */

@@ -3,6 +3,7 @@ package org.knit.client;
 import org.knit.am.ApplicationMaster;
 import org.knit.common.GatewayKeys;
 import org.knit.common.JvmOptions;
+import org.knit.common.SecretFiles;
 import org.knit.common.Knit;
 
 import java.io.File;
@@ -78,6 +79,11 @@ final class Submitter {
   }
 
   Result submit(ApplicationSpec spec) throws IOException, YarnException {
+    return submit(spec, Collections.<String, byte[]>emptyMap());
+  }
+
+  /** Submits {@code spec} with the application's secret files (name to content; see {@link SecretFiles}). */
+  Result submit(ApplicationSpec spec, Map<String, byte[]> secretFiles) throws IOException, YarnException {
     spec.validate();
     File jar = KnitJar.jarFile();
     if (jar == null) {
@@ -110,6 +116,7 @@ final class Submitter {
       GatewayKeys keys = newGatewayKeys(appId.toString());
       writePrivate(fs, new Path(stagingDir, Knit.SECRET_FILE), keys.secret);
       writePrivate(fs, new Path(stagingDir, Knit.CERT_FILE), GatewayKeys.pem(keys.certificate));
+      SecretFiles.write(fs, stagingDir, secretFiles);
 
       ApplicationSubmissionContext ctx = app.getApplicationSubmissionContext();
       ctx.setApplicationName(spec.name);
