@@ -72,6 +72,9 @@ def worker(cfg: dict, name: str) -> None:
             "--memory-limit", f"{int(memory * cfg['memory_fraction'])}MiB",  # headroom below YARN's limit
             "--no-dashboard", "--death-timeout", str(cfg["death_timeout"])]
     cls = cfg["worker_class"]
+    tls = cfg.get("tls")
+    if tls:  # the cluster's TLS identity: secret files of the application, in the working directory
+        args += ["--tls-ca-file", tls["ca"], "--tls-cert", tls["worker_cert"], "--tls-key", tls["worker_key"]]
     if cls == "distributed.Worker":
         args.append("--no-nanny")
     else:
@@ -82,12 +85,18 @@ def worker(cfg: dict, name: str) -> None:
 def scheduler(cfg: dict, name: str) -> None:
     from distributed import Scheduler
     from distributed.core import Status
+    from distributed.security import Security
 
     am = AM()
     host = os.environ.get("NM_HOST") or socket.getfqdn()
+    tls = cfg.get("tls")
+    security = Security(tls_ca_file=tls["ca"], tls_scheduler_cert=tls["scheduler_cert"],
+                        tls_scheduler_key=tls["scheduler_key"], require_encryption=True) if tls else None
+    protocol = "tls://" if tls else None
 
     async def run() -> None:
-        async with Scheduler(host=host, port=0, dashboard=True, dashboard_address=":0") as s:
+        async with Scheduler(host=host, port=0, dashboard=True, dashboard_address=":0", security=security,
+                             protocol=protocol) as s:
             am.put(ADDRESS_KEY, s.address)
             dashboard = f"http://{host}:{s.http_server.port}"
             am.put(DASHBOARD_KEY, dashboard)
@@ -109,6 +118,12 @@ def scheduler(cfg: dict, name: str) -> None:
 
 def driver(cfg: dict, name: str) -> None:
     os.environ["DASK_SCHEDULER_ADDRESS"] = AM().wait(ADDRESS_KEY, cfg["start_timeout"])  # before dask is imported
+    tls = cfg.get("tls")
+    if tls:  # the script's Client() connects with the cluster's identity (dask config from the environment)
+        os.environ.update({"DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True",
+                           "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": os.path.abspath(tls["ca"]),
+                           "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT": os.path.abspath(tls["worker_cert"]),
+                           "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY": os.path.abspath(tls["worker_key"])})
     script, *args = cfg["script"]
     sys.argv = [script, *args]
     try:

@@ -35,6 +35,7 @@ def _submit(args: argparse.Namespace) -> int:
         worker_vcores=args.worker_vcores, scheduler_memory=args.scheduler_memory, queue=args.queue,
         app_name=args.name, files=[args.script, *args.file], envvars=_envvars(args.envvar),
         _script=[os.path.basename(args.script), *args.args], **conf_kwargs(args))
+    cluster.quiet = args.json  # its own log lines (e.g. the application's end) would go to stdout, before the JSON
     app_id = cluster.app_id
     if not args.wait:
         print_result(args, {"app_id": app_id, "scheduler_address": cluster.scheduler_address}, app_id)

@@ -28,7 +28,7 @@ from tornado.ioloop import PeriodicCallback
 from knit.exceptions import ApplicationFailed, KnitException, SpecError
 from knit.states import ContainerState
 
-from . import config
+from . import config, security as dask_security
 from .compat import Knit02Cluster, pick
 from .config import memory_mb, positive_int
 from .errors import ClusterStateError, WorkerNotFound
@@ -105,8 +105,12 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
         Local mode: the scheduler's dashboard (``yarn.dashboard-address``).
     idle_timeout : str or float, optional
         End an application nobody uses this long (``yarn.idle-timeout``).
+    security : bool or distributed.Security, optional
+        TLS between scheduler, workers and clients: True (default; None too) generates the cluster's certificate
+        (``tls://``), False is plain TCP, a ``Security`` brings one's own. ``Client(cluster)`` takes the cluster's.
     knit : knit.Knit, optional
-        An existing ``Knit`` to submit through; otherwise one is built from ``**kwargs``.
+        An existing ``Knit`` to submit through; otherwise one is built from ``**kwargs`` (``control_timeout``
+        from ``yarn.control-timeout``).
     **kwargs
         Passed to ``knit.Knit`` (``replication_factor``, ``rm``, ``nn``, ``user``, ``pars`` ...), but
         ``conda_pars``: knit 0.2's ``CondaCreator`` arguments for the environment built from ``packages``.
@@ -120,7 +124,7 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
                  scheduler_vcores: int | None = None, scheduler_memory: Any = None, queue: str | None = None,
                  app_name: str | None = None, files: list[str] | None = None, dashboard_address: str | None = None,
                  idle_timeout: Any = None, knit: Any = None, asynchronous: bool = False, loop: Any = None,
-                 name: str | None = None, _script: list[str] | None = None, **kwargs: Any):
+                 name: str | None = None, security: Any = True, _script: list[str] | None = None, **kwargs: Any):
         cfg = config.get
         pick = lambda value, key: cfg(key) if value is None else value  # noqa: E731
         mode = pick(deploy_mode, "deploy-mode")
@@ -139,7 +143,8 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
             "idle_timeout": int(parse_timedelta(pick(idle_timeout, "idle-timeout"))),
             "scheduler_vcores": positive_int(pick(scheduler_vcores, "scheduler.vcores"), "scheduler_vcores"),
             "scheduler_memory": memory_mb(pick(scheduler_memory, "scheduler.memory"), "scheduler_memory"),
-            "start_timeout": 300, "scheduler": None, "script": _script}
+            "start_timeout": 300, "scheduler": None, "script": _script, "tls": None}
+        dask_security.check(security)
         self._env = pick(env, "env")
         if self._env is not None and "://" not in str(self._env) and not os.path.exists(self._env):
             raise SpecError(f"env={self._env!r}: no such file or directory")
@@ -156,13 +161,18 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
             for key in ("principal", "keytab"):  # Kerberos with a keytab: yarn.principal / yarn.keytab
                 if kwargs.get(key) is None and cfg(key) is not None:
                     kwargs[key] = cfg(key)
+            timeout = cfg("control-timeout")
+            if timeout is not None and "control_timeout" not in kwargs:
+                kwargs["control_timeout"] = parse_timedelta(timeout)
             knit = Knit(**kwargs)
         n = positive_int(pick(n_workers, "worker.count"), "n_workers", 0)
-        self._setup(knit, settings, {f"dask-worker-{i}": None for i in range(n)}, asynchronous, loop, name)
+        self._setup(knit, settings, {f"dask-worker-{i}": None for i in range(n)}, asynchronous, loop, name, security)
 
-    def _setup(self, knit: Any, settings: dict, workers: dict, asynchronous: bool, loop: Any, name: Any) -> None:
+    def _setup(self, knit: Any, settings: dict, workers: dict, asynchronous: bool, loop: Any, name: Any,
+               security: Any) -> None:
         """Shared by the constructor and :meth:`from_application_id` (``workers``: name -> adopted or None)."""
         self.knit, self._settings, self.deploy_mode = knit, settings, settings["deploy_mode"]
+        self._security_arg, self._secret_files = security, {}  # resolved in _start (certificates made there)
         self.worker_restarts, self.restarts_used = settings["restarts"], 0
         self.app_error: ApplicationFailed | None = None
         self.local_cluster: LocalCluster | None = None
@@ -206,8 +216,9 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
                                     "that started it")
         live = {c["name"]: c for c in knit.get_containers()
                 if c.get("name") and c["name"] not in (SCHEDULER, DRIVER) and c["state"] not in ENDED}
-        self = cls.__new__(cls)
-        self._setup(knit, json.loads(settings), live, asynchronous, loop, None)
+        self, settings = cls.__new__(cls), json.loads(settings)
+        security = dask_security.of_application(knit) if settings.get("tls") else False
+        self._setup(knit, settings, live, asynchronous, loop, None, security)
         return self
 
     # -- configuration -------------------------------------------------------------------------------------
@@ -232,7 +243,7 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
         remote, s = self.deploy_mode == "remote", self._settings
         kwargs = {"cmd": _command(s), "files": self._files, "env": self._env, "envvars": self._envvars or None,
                   "app_name": self._app_name, "queue": self._queue, "max_restarts": 0, "keep_alive": True,
-                  "idle_timeout": s["idle_timeout"], "detached": remote}
+                  "idle_timeout": s["idle_timeout"], "detached": remote, "secret_files": self._secret_files or None}
         if remote:  # the scheduler's (and a submitted script's) container; their end ends the application
             names = [SCHEDULER] + ([DRIVER] if s["script"] else [])
             kwargs.update(num_containers=len(names), names=names, finish_with=names,
@@ -252,11 +263,15 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
     # -- lifecycle -----------------------------------------------------------------------------------------
 
     async def _start(self) -> None:
+        if self.status == Status.created:
+            await self._resolve_security()
         if self.status == Status.created and self.knit.app_id is None:
             await asyncio.to_thread(self._resolve_env)
             if self.deploy_mode == "local":
                 self.local_cluster = await LocalCluster(n_workers=0, host=self._ip, asynchronous=True,
-                                                        dashboard_address=self._dashboard_address)
+                                                        dashboard_address=self._dashboard_address,
+                                                        security=self._app.security,
+                                                        protocol="tls://" if self._app.security else None)
                 self.local_cluster.shutdown_on_close = False  # closed by this cluster, not at exit
                 self.scheduler = self.local_cluster.scheduler
                 self._settings["scheduler"] = self.scheduler.address
@@ -270,6 +285,12 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
             self.workers[n] = YARNWorker(self.scheduler.address, n, adopted=True,
                                          **self.worker_spec[n]["options"])
             await self.workers[n]
+
+    async def _resolve_security(self) -> None:
+        """The cluster's ``Security`` (certificates made now, off the loop); the containers' copy is submitted."""
+        security, self._secret_files = await asyncio.to_thread(dask_security.resolve, self._security_arg)
+        self._app.security, self._settings["tls"] = security, dask_security.FILES if security else None
+        self.security = security or self.security  # SpecCluster's own connections to the scheduler
 
     async def _close(self) -> None:
         if self.status not in (Status.closing, Status.closed):

@@ -43,6 +43,7 @@ class YarnApp:
         self.requested: set[str] = set()  # names with a live request of ours (or adopted)
         self.gone = False  # killed, or ended under us
         self.on_submit: Any = None  # called (in a thread, in the background) once the application is submitted
+        self.security: Any = None  # the cluster's distributed.Security (None: plain TCP), set as it starts
         self._batch: list[tuple[str, int, int]] = []
         self._sending: asyncio.Future | None = None
         self._lock = asyncio.Lock()
@@ -156,7 +157,8 @@ class YARNWorker(ProcessInterface):
 
     async def _retire(self) -> None:
         """Move the worker's data to others before its container goes (SpecCluster retires by address)."""
-        args = self.security.get_connection_args("client") if self.security else {}
+        security = self.security or self.app.security
+        args = security.get_connection_args("client") if security else {}
         try:
             async with rpc(self.scheduler, connection_args=args) as s:
                 await asyncio.wait_for(s.retire_workers(names=[self.name], close_workers=True), 60)

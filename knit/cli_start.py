@@ -15,7 +15,7 @@ import sys
 import time
 from typing import Any, Mapping
 
-from . import env as envs, secret_envvars
+from . import env as envs, secret_envvars, secret_files
 from .cli_output import EXIT_FAILED, EXIT_OK, conf_kwargs, logs_text, print_result
 from .exceptions import KnitException, SpecError
 from .schema import spec_schema
@@ -243,7 +243,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(k.prepare(spec).to_dict(), indent=2, sort_keys=True, ensure_ascii=False))
         return EXIT_OK
     secrets = secret_envvars.read_values(args.secret_envvars or [])
-    app_id = k.submit(spec, checks=not args.no_checks, secret_envvars=secrets)
+    files = secret_files.read_paths(args.secret_files or [])
+    app_id = k.submit(spec, checks=not args.no_checks, secret_envvars=secrets, secret_files=files)
     return _follow(k, app_id, args, spec.detached)
 
 

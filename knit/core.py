@@ -19,7 +19,9 @@ from typing import Any, Iterable, Mapping
 from . import checks, compat, deps, display, env as envs, gateway, kerberos, logs as logs_, master, progress
 from . import secret_envvars as secret_envvars_, yarn_cli
 from .conf import HadoopConf
-from .exceptions import ConfigError, GatewayError, KnitException, SpecError
+from .exceptions import ConfigError, KnitException, SpecError
+from . import secret_files as secret_files_
+from .master_gateway import DEFAULT_CONTROL_TIMEOUT, check_timeout
 from .shared import DEFAULT_LOG_TAIL, DEPS_DIR_NAME
 from .spec import AppSpec, Resources, Staging, check_int, check_names
 from .states import APP_FINISHED, CONTAINER_ENDED, AppState
@@ -30,7 +32,7 @@ logger = logging.getLogger(__name__)
 MASTER_TIMEOUT = master.MASTER_TIMEOUT
 
 
-class Knit(compat.Knit02, deps.DepsMethods):
+class Knit(compat.Knit02, deps.DepsMethods, master.MasterLink):
     """Connection to YARN and HDFS that runs one application: a command in a number of containers.
 
     Parameters
@@ -63,6 +65,9 @@ class Knit(compat.Knit02, deps.DepsMethods):
         private copy to renew the delegation tokens, so applications outlive their maximum lifetime.
     knit_home, hdfs :
         knit 0.2's, accepted and ignored with a warning (:data:`knit.compat.IGNORED` says why).
+    control_timeout : float
+        Seconds a call to the ApplicationMaster may take before :class:`~knit.exceptions.ControlTimeout`
+        (default 75: a little over the longest the AM itself holds a call, while it starts).
     **kwargs
         Further configuration for :mod:`knit.conf`.
 
@@ -81,9 +86,11 @@ class Knit(compat.Knit02, deps.DepsMethods):
                  nn: str | None = None, nn_port: int | None = None, user: str | None = None,
                  lang: str = "C.UTF-8", pars: Mapping[str, Any] | None = None, password: str | None = None,
                  gateway_path: str = "", ws_path: str | None = None, knit_home: str | None = None,
-                 hdfs: Any = None, principal: str | None = None, keytab: str | None = None, **kwargs: Any):
+                 hdfs: Any = None, principal: str | None = None, keytab: str | None = None,
+                 control_timeout: float = DEFAULT_CONTROL_TIMEOUT, **kwargs: Any):
         check_int(replication_factor, "staging.replication")
         compat.warn_ignored(knit_home=knit_home, hdfs=hdfs)
+        self.control_timeout = check_timeout(control_timeout, "control_timeout")
         if not isinstance(upload_always, bool):
             raise SpecError(f"upload_always must be True or False; got {upload_always!r}")
         if not isinstance(lang, str) or not lang.strip():
@@ -136,7 +143,8 @@ class Knit(compat.Knit02, deps.DepsMethods):
               tags: Iterable[str] | None = None, keep_alive: bool = False, idle_timeout: int = 0,
               names: Iterable[str] | None = None, finish_with: Iterable[str] | None = None,
               max_attempts: int = AppSpec.max_attempts, secret_envvars: Mapping[str, str] | None = None,
-              file_systems: Iterable[str] | None = None, acls: Mapping[str, str] | None = None) -> str:
+              file_systems: Iterable[str] | None = None, acls: Mapping[str, str] | None = None,
+              secret_files: Mapping[str, str | bytes] | None = None) -> str:
         """Run ``cmd`` in ``num_containers`` YARN containers; return the application id.
 
         Parameters
@@ -188,6 +196,9 @@ class Knit(compat.Knit02, deps.DepsMethods):
         acls : dict, optional
             ``{"VIEW_APP": "users groups", "MODIFY_APP": ...}`` (YARN's ACL form, ``"*"`` everyone): who else may
             see it and read its logs, kill it. Default: the owner and the cluster's admins only.
+        secret_files : dict of str -> str or bytes, optional
+            Files (name -> content) in every container's working directory whose content stays out of the spec,
+            logs and shared caches: private to the application (:mod:`knit.secret_files`).
 
         Returns
         -------
@@ -214,8 +225,9 @@ class Knit(compat.Knit02, deps.DepsMethods):
             acls=dict(acls) if isinstance(acls, Mapping) else (acls or {}))
         spec.validate()  # cheap checks first, before any file is zipped or inspected
         secrets = secret_envvars_.check(secret_envvars, spec.envvars)
+        secret_files_.check(secret_files)
         spec.files, spec.env = envs.file_specs(files), envs.env_spec(env)
-        return self.submit(spec, checks=checks, secret_envvars=secrets)
+        return self.submit(spec, checks=checks, secret_envvars=secrets, secret_files=secret_files)
 
     def _require_idle(self) -> None:
         if self.app_id is not None and self.runtime_status() not in APP_FINISHED:
@@ -234,20 +246,23 @@ class Knit(compat.Knit02, deps.DepsMethods):
         resolved.validate()
         return resolved
 
-    def submit(self, spec: AppSpec, checks: bool = True, secret_envvars: Mapping[str, str] | None = None) -> str:
+    def submit(self, spec: AppSpec, checks: bool = True, secret_envvars: Mapping[str, str] | None = None,
+               secret_files: Mapping[str, Any] | None = None) -> str:
         """Run a complete spec (:meth:`start` builds one from keywords; ``knit start --spec`` reads one);
-        return the application id. ``checks`` and ``secret_envvars`` as for :meth:`start`; the spec goes through
-        :meth:`prepare`, its files and env are used as they are."""
+        return the application id. ``checks``, ``secret_envvars`` and ``secret_files`` as for :meth:`start`; the
+        spec goes through :meth:`prepare`, its files and env are used as they are."""
         self._require_idle()
         spec = self.prepare(spec)
         secrets = secret_envvars_.to_json(secret_envvars_.check(secret_envvars, spec.envvars))
+        taken = {f.name for f in spec.files} | ({spec.env.name} if spec.env else set())
+        files_json = secret_files_.to_json(secret_files_.check(secret_files, taken))
         if self.conf.kerberos:  # no ticket nor keytab: say so now, not as the pre-flight's HTTP 401
             self.check_credentials()
         if checks:
             self._pre_flight_checks(spec)
         client = gateway.client()
         with progress.watch_uploads(lambda: json.loads(client.call("uploadProgress"))):
-            result = json.loads(client.call("submit", spec.to_json(), secrets))
+            result = json.loads(client.call("submit", spec.to_json(), secrets, files_json))
         self.app_id, self.detached = result["app_id"], spec.detached
         self._close_master()
         logger.info("submitted %s (uploaded %s, reused %s)", self.app_id, result.get("uploaded"),
@@ -288,38 +303,6 @@ class Knit(compat.Knit02, deps.DepsMethods):
         if self.app_id is None:
             raise KnitException(f"cannot {what}: no application started (call start() or Knit.connect())")
         return self.app_id
-
-    def _master(self, timeout: float = MASTER_TIMEOUT) -> Any:
-        """The AM's ``MasterEntryPoint``; waits (up to ``timeout`` s) for a just-submitted AM to come up."""
-        app_id = self._require_app("reach the ApplicationMaster")
-        with self._master_lock:
-            if self._master_gateway is None:
-                self._master_gateway = master.connect_master(app_id, self._conf_json, self.report, timeout)
-            return self._master_gateway.entry_point
-
-    def _master_address(self, app_id: str, timeout: float) -> tuple[str, int, str]:
-        return master.master_address(app_id, self._conf_json, self.report, timeout)
-
-    def _call_master(self, method: str, *args: Any) -> Any:
-        """Call the AM. If the connection fails while the application runs on, the AM died and YARN is
-        starting another attempt (``max_attempts``): follow it — its new address, the same secret — and make
-        the call once more when it has registered (within ``MASTER_TIMEOUT``). If the application has ended,
-        say so in terms of its state."""
-        for retry in (False, True):
-            try:
-                return gateway.call_java(getattr(self._master(), method), *args)
-            except GatewayError as e:
-                self._close_master()
-                master.raise_if_ended(self.app_id, self.report())
-                if retry:
-                    raise
-                logger.info("lost the ApplicationMaster of %s (%s); following its next attempt", self.app_id, e)
-
-    def _close_master(self) -> None:
-        with self._master_lock:
-            if self._master_gateway is not None:
-                self._master_gateway.close()
-                self._master_gateway = None
 
     def add_containers(self, num_containers: int = 1, virtual_cores: int = 1, memory: int = 128,
                        names: Iterable[str] | None = None) -> list:
@@ -388,6 +371,10 @@ class Knit(compat.Knit02, deps.DepsMethods):
     def get_container_counts(self) -> dict:
         """Totals since the application started, across AM attempts (``restarts_used``, ``exit_class``...)."""
         return json.loads(self._call_master("counts"))
+
+    def secret_file(self, name: str) -> bytes:
+        """The content of one of the application's ``secret_files`` (:func:`knit.secret_files.read`)."""
+        return secret_files_.read(self._require_app("read a secret file"), name, self._conf_json)
 
     def get_container_statuses(self) -> dict[str, str]:
         """``{container_id: state}`` for every container of the application."""

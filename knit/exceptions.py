@@ -66,6 +66,14 @@ class GatewayError(KnitException):
     """The Java gateway (client JVM or ApplicationMaster) could not be started or reached."""
 
 
+class UntrustedGateway(GatewayError):
+    """What answered at an ApplicationMaster's address did not present the application's pinned certificate."""
+
+
+class ControlTimeout(KnitException, TimeoutError):
+    """An ApplicationMaster did not answer a call within ``control_timeout`` seconds."""
+
+
 class MissingPathError(SpecError):
     """A local env or file given to Knit does not exist."""
 

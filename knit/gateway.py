@@ -31,11 +31,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from py4j.java_gateway import GatewayParameters, JavaGateway
-from py4j.protocol import Py4JError, Py4JJavaError, Py4JNetworkError, escape_new_line
+from py4j.protocol import Py4JError, Py4JJavaError, Py4JNetworkError
 
 from .exceptions import (ApplicationNotFound, ConfigError, GatewayError, KerberosError, KnitException,
                          PermissionDenied, SpecError, YARNError)
+from . import redact
 from .hadoop_jvm import java_executable, jvm_options
+from .master_gateway import open_master
 
 logger = logging.getLogger(__name__)
 
@@ -48,38 +50,10 @@ MAX_ARGV_CLASSPATH = 100_000
 CLIENT_HEAP = "-Xmx512m"
 
 
-class _RedactSecrets(logging.Filter):
-    """Py4J logs every command at DEBUG, the authentication command (and so our tokens) included."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            if any(s in message for s in self.secrets):
-                for s in self.secrets:
-                    message = message.replace(s, "<secret>")
-                record.msg, record.args = message, ()
-        return True
-
-
-_redactor = _RedactSecrets()
-for _name in ("py4j.java_gateway", "py4j.clientserver"):
-    logging.getLogger(_name).addFilter(_redactor)
-
-
 def _new_secret() -> str:
     secret = secrets.token_hex(32)
-    _redactor.secrets.add(secret)
+    redact.register(secret)
     return secret
-
-
-def redact(text: str) -> None:
-    """Keep ``text`` (an argument about to be sent, such as the secret envvars) out of py4j's DEBUG log, as it
-    is and as py4j's protocol escapes it."""
-    _redactor.secrets.update({text, escape_new_line(text)})
 
 
 def find_jar() -> str:
@@ -433,20 +407,25 @@ def shutdown_client() -> None:
 atexit.register(shutdown_client)
 
 
-def connect_master(host: str, port: int, secret: str) -> JavaGateway:
-    """A Py4J gateway to an ApplicationMaster's ``MasterEntryPoint`` (``.entry_point``).
+def connect_master(info: dict, timeout: float, label: str) -> JavaGateway:
+    """A Py4J gateway to an ApplicationMaster's ``MasterEntryPoint`` (``.entry_point``), over TLS pinned to
+    the application's certificate, every call bounded by ``timeout`` seconds (:mod:`knit.master_gateway`).
 
     Parameters
     ----------
-    host, port : str, int
-        The AM's gateway address (its registered RPC host and port).
-    secret : str
-        The application's secret (``ClientEntryPoint.masterAddress``); never logged.
+    info : dict
+        ``ClientEntryPoint.masterAddress``'s answer: ``host`` and ``port`` (the AM's registered RPC address),
+        ``secret`` (never logged) and ``certificate`` (the AM's, PEM).
+    timeout : float
+        Seconds any call (and the connection itself) may take before :class:`~knit.exceptions.ControlTimeout`.
+    label : str
+        The application, for messages.
 
     Raises
     ------
+    UntrustedGateway
+        If the server at the address is not the application's AM (another certificate).
     GatewayError
         If the AM cannot be reached or refuses the secret.
     """
-    _redactor.secrets.add(secret)
-    return _open_gateway(host, int(port), secret)
+    return open_master(info["host"], int(info["port"]), info["secret"], info["certificate"], timeout, label)

@@ -17,6 +17,7 @@ import re
 import sys
 from typing import Any, Iterable, Mapping, TextIO
 
+from . import redact
 from .exceptions import SpecError
 from .schema import spec_schema
 
@@ -51,15 +52,13 @@ def check(secret_envvars: Any, envvars: Mapping[str, str]) -> dict[str, str]:
 
 def to_json(secret_envvars: Mapping[str, str]) -> str | None:
     """The argument ``submit`` takes (None when there are none), kept out of py4j's DEBUG log."""
-    from . import gateway  # py4j only when submitting
-
     if not secret_envvars:
         return None
     text = json.dumps(dict(secret_envvars))
-    gateway.redact(text)
+    redact.register(text)
     for value in secret_envvars.values():
         if value:
-            gateway.redact(value)
+            redact.register(value)
     return text
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what Knit needs on a fresh machine, idempotently: a JDK and Maven (Debian's, if missing), MIT
+# Installs what Knit needs on a fresh machine, idempotently: a JDK, Maven and openssl (Debian's, if missing), MIT
 # Kerberos clients for the secure local cluster (kinit/klist, and the headers python-gssapi builds against), a
 # virtualenv in .venv with Knit and its test/dask/kerberos extras (which builds knit.jar with Maven; the kerberos
 # extra builds python-gssapi from source against libkrb5-dev: about 1 min of CPU, 4.5 min on a loaded 2-core
@@ -18,6 +18,11 @@ if [ ${#DEBS[@]} -gt 0 ]; then
   apt-get update -q
   # noninteractive: krb5-user's debconf would otherwise ask for a default realm
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${DEBS[@]}"
+fi
+if ! command -v openssl >/dev/null; then  # the gateway's TLS unit tests make certificates with it
+  echo "setup: installing openssl from Debian" >&2
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssl
 fi
 
 PY=${PYTHON:-python3}

@@ -18,6 +18,9 @@ name (Hadoop's ``YarnApplicationState``, ``FinalApplicationStatus``, ``LogAggreg
   ``org.knit.spec.Schema``), with its examples in ``spec/examples`` run by both test suites.
 - ``cli.json``: the options of ``knit start`` and ``hadoop jar knit.jar`` (:mod:`knit.cli_start`,
   ``org.knit.client.CliOptions``).
+- ``gateway.json``: the gateways' limits before authentication (``org.knit.common.GuardedServerSocket``) and
+  the longest the AM holds a call while it starts (``ready_wait_s``, whence :mod:`knit.master_gateway`'s
+  default ``control_timeout``).
 """
 from __future__ import annotations
 

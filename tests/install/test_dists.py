@@ -63,7 +63,7 @@ def test_wheel_contents_and_metadata(dists):
     names = set(_wheel_files(dists.wheel))
     assert {"knit/py.typed", "dask_yarn/py.typed", "knit/java/knit.jar", "knit/java/knit-localcluster.jar",
             "knit/java/pom.xml", "knit/_version.py", "dask_yarn/yarn.yaml", "knit/shared/states.json",
-            "knit/shared/names.json", "knit/shared/java17-options.txt",
+            "knit/shared/names.json", "knit/shared/java17-options.txt", "knit/shared/gateway.json",
             f"knit-{version}.dist-info/licenses/LICENSE"} <= names
     assert not any(n.startswith(("tests/", "java/", "benchmarks/")) for n in names)
     with zipfile.ZipFile(dists.wheel) as z:

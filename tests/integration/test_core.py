@@ -5,7 +5,6 @@ Every application is started through :func:`app`, which kills it if the test fai
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -17,11 +16,9 @@ import uuid
 
 import pytest
 import requests
-from py4j.java_gateway import GatewayParameters, JavaGateway
-from py4j.protocol import Py4JError
 
 from knit import Knit, gateway
-from knit.exceptions import ApplicationNotFound, GatewayError, KnitException, SpecError
+from knit.exceptions import ApplicationNotFound, KnitException, SpecError
 from helpers import STARTED, app, pid_alive, processes_matching, staging_entries, wait_until
 
 SEED_CMD = "python -c 'import sys; print(sys.path); import socket; print(socket.gethostname())'"
@@ -89,7 +86,8 @@ def test_seed_example_in_two_containers_and_its_logs(hadoop_cluster):
         assert host_line == socket.gethostname()
 
 
-# -- containers on every node, and what the AM's port gives without the secret -------------------------------
+# -- containers on every node (the AM's port and its TLS: test_gateway_tls.py) ---------------------------------
+
 
 @pytest.fixture(scope="class")
 def spread_app(hadoop_cluster):
@@ -99,15 +97,6 @@ def spread_app(hadoop_cluster):
     with app(k, "sleep 900", num_containers=2, memory=memory):
         running(k, 2)
         yield k
-
-
-def _read_answers(s: socket.socket, lines: int) -> bytes:
-    """What a Py4J server sends back: up to ``lines`` answer lines, or less if it hangs up."""
-    received = b""
-    with contextlib.suppress(ConnectionResetError):
-        while received.count(b"\n") < lines and (chunk := s.recv(4096)):
-            received += chunk
-    return received
 
 
 def rm_nodes(cluster) -> dict[str, str]:
@@ -134,33 +123,6 @@ class TestOneAppOnTwoNodes:
         assert spread_app.app_id in repr(spread_app) and "RUNNING" in repr(spread_app)
         assert "containers=2" in repr(spread_app)
         assert spread_app.app_id in spread_app._repr_html_()
-
-    def test_the_am_port_gives_nothing_without_the_secret(self, spread_app):
-        report = spread_app.report()
-        host, port = report["am_host"], int(report["am_rpc_port"])
-        assert port > 0
-        call = b"c\nt\ncontainers\ne\n"  # Py4J's call protocol: containers() on the entry point
-        # a raw socket making the call without authenticating first: the AM hangs up, answering nothing
-        with socket.create_connection((host, port), timeout=10) as s:
-            s.sendall(call)
-            received = _read_answers(s, 2)
-        assert b"container_" not in received, received
-        # the same bytes after Py4J's auth command with the secret do get the containers (so the check above
-        # would see them if the AM served them)
-        secret = spread_app._master_address(spread_app.app_id, 60)[2]
-        with socket.create_connection((host, port), timeout=10) as s:
-            s.sendall(b"A\n" + secret.encode() + b"\n" + call)
-            authed = _read_answers(s, 2)
-        assert authed.startswith(b"!yv\n") and b"container_" in authed, authed[:300]
-        # a Py4J client without a token, and one with a wrong token
-        no_token = JavaGateway(gateway_parameters=GatewayParameters(address=host, port=port, auto_convert=True))
-        try:
-            with pytest.raises(Py4JError):
-                no_token.entry_point.containers()
-        finally:
-            no_token.close()
-        with pytest.raises(GatewayError):
-            gateway.connect_master(host, port, "0" * 64)
 
     def test_connect_from_a_new_process_controls_the_app(self, spread_app):
         script = textwrap.dedent(f"""

@@ -144,7 +144,7 @@ def shared(worker_env):
 
 def test_usage_page_code_local_mode(shared):
     cluster, client = shared
-    assert cluster.app_id.startswith("application_") and cluster.scheduler_address.startswith("tcp://")
+    assert cluster.app_id.startswith("application_") and cluster.scheduler_address.startswith("tls://")
     assert cluster.local_cluster.scheduler is cluster.scheduler  # the usage page's instance connections
     check_computation(cluster, client, 2)
     assert cluster.knit.yarn_api.state(cluster.app_id) == "RUNNING"
@@ -480,7 +480,7 @@ def test_knit_dask_status_logs_and_kill(tmp_path, worker_env, hadoop_cluster):
     app_id = json.loads(sub.stdout)["app_id"]
     try:
         status = json.loads(_knit("dask", "status", "--json", app_id).stdout)
-        assert status["state"] == "RUNNING" and status["scheduler_address"].startswith("tcp://")
+        assert status["state"] == "RUNNING" and status["scheduler_address"].startswith("tls://")
         assert {"dask-scheduler", "dask-driver", "dask-worker-0"} <= set(status["containers"])
         wait_until(lambda: "connected" in _knit("dask", "logs", app_id).stdout, 120, "the script's output in logs")
         killed = _knit("dask", "kill", "--json", app_id)

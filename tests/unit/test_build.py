@@ -43,7 +43,7 @@ def test_knit_jar_is_java8_bytecode_with_client_main(knit_jar):
 
 def test_knit_jar_carries_the_shared_files_python_reads(knit_jar):
     shared = sorted(p for p in (REPO / "knit" / "shared").iterdir() if p.suffix in (".json", ".txt"))
-    assert {p.name for p in shared} >= {"states.json", "java17-options.txt", "names.json"}
+    assert {p.name for p in shared} >= {"states.json", "java17-options.txt", "names.json", "gateway.json"}
     for path in shared:
         assert knit_jar.read(f"org/knit/shared/{path.name}") == path.read_bytes(), f"{path.name} differs in the JAR"
 

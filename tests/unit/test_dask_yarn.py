@@ -36,6 +36,7 @@ from distributed.core import Status
 from dask_yarn import ClusterStateError, DaskYARNCluster, WorkerNotFound, YARNWorker
 from dask_yarn import _knit_dask as runner
 from dask_yarn import config
+from dask_yarn import security as dask_security
 from dask_yarn.core import RUNNER, _command, env_packages
 from dask_yarn.jobs import YarnApp
 from knit.exceptions import ApplicationFailed, SpecError
@@ -57,6 +58,22 @@ def wait_until(predicate, timeout=30.0, what="condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def openssl_identity(tmp_path_factory):
+    """A key and self-signed certificate made by openssl: the client JVM's ``tlsIdentity`` is the boundary
+    faked here (tests/integration/test_dask.py runs the real one)."""
+    d = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-subj", "/CN=dask-knit", "-days", "1", "-keyout", str(d / "k.pem"),
+                    "-out", str(d / "c.pem")], check=True, capture_output=True, timeout=60)
+    return (d / "c.pem").read_text(), (d / "k.pem").read_text()
+
+
+@pytest.fixture(autouse=True)
+def no_client_jvm(monkeypatch, openssl_identity):
+    monkeypatch.setattr(dask_security, "new_identity", lambda: openssl_identity)
 
 
 class FakeKnit:
@@ -132,6 +149,11 @@ class ProcessKnit(FakeKnit):
         self.workdir = workdir
         shutil.copy(RUNNER, workdir)  # YARN localizes it as a file of the application
         self.procs = {}
+
+    def start(self, cmd, secret_files=None, **kwargs):
+        for name, content in (secret_files or {}).items():  # YARN localizes them too
+            (self.workdir / name).write_text(content)
+        return super().start(cmd, secret_files=secret_files, **kwargs)
 
     def get_containers(self):
         self._alive()
@@ -445,7 +467,8 @@ def test_remote_mode_submits_the_scheduler_container_and_outlives_this_process()
     k.get_containers = lambda: [dict(r) for r in k.records]
     scheduler = distributed.LocalCluster(n_workers=0, dashboard_address=":0")  # the one in its container
     k.keys["dask.scheduler-address"] = scheduler.scheduler_address  # as the container publishes it
-    cluster = DaskYARNCluster(knit=k, deploy_mode="remote", n_workers=2, scheduler_memory="1 GiB", worker_memory=256)
+    cluster = DaskYARNCluster(knit=k, deploy_mode="remote", n_workers=2, scheduler_memory="1 GiB", worker_memory=256,
+                              security=False)  # the stand-in scheduler above is plain TCP
     try:
         (start,) = k.started
         assert start["names"] == start["finish_with"] == ["dask-scheduler"] and start["memory"] == 1024
@@ -525,3 +548,59 @@ def test_kerberos_identity_from_dask_config_reaches_knit(monkeypatch, tmp_path):
     seen.clear()
     DaskYARNCluster().close()
     assert "principal" not in seen and "keytab" not in seen
+
+
+# -- TLS -----------------------------------------------------------------------------------------------------
+
+def test_tls_by_default_with_the_identity_shipped_as_secret_files(process_knit, openssl_identity, tmp_path):
+    from distributed.security import Security
+    k = process_knit
+    cert, key = openssl_identity
+    with DaskYARNCluster(knit=k) as cluster:
+        assert cluster.scheduler_address.startswith("tls://")
+        cluster.start(1, cpu=1, memory=256)
+        cluster.wait_for_workers(1, timeout=60)
+        with Client(cluster) as client:  # unchanged: the cluster's Security comes with it
+            assert client.submit(lambda x: x + 1, 1).result(timeout=30) == 2
+            assert all(a.startswith("tls://") for a in client.scheduler_info()["workers"])
+        (start,) = k.started
+        assert start["secret_files"] == {dask_security.FILES[r]: v for r, v in (
+            ("ca", cert), ("worker_cert", cert), ("worker_key", key), ("scheduler_cert", cert),
+            ("scheduler_key", key))}
+        body = key.splitlines()[1]  # nowhere but in the secret files: not the command, not an env var
+        assert body not in start["cmd"] and body not in json.dumps(start.get("envvars"))
+        # A client that trusts the cluster's certificate but presents another is refused by the scheduler.
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-subj", "/CN=stranger", "-days", "1", "-keyout", str(tmp_path / "k.pem"),
+                        "-out", str(tmp_path / "c.pem")], check=True, capture_output=True, timeout=60)
+        stranger = Security(tls_ca_file=cert, tls_client_cert=str(tmp_path / "c.pem"),
+                            tls_client_key=str(tmp_path / "k.pem"), require_encryption=True)
+        with pytest.raises(OSError):
+            Client(cluster.scheduler_address, security=stranger, timeout=5)
+        with pytest.raises((OSError, TypeError)):  # no certificates at all
+            Client(cluster.scheduler_address, timeout=5)
+
+
+def test_security_false_is_plain_tcp_and_bad_security_is_refused_first():
+    k = FakeKnit()
+    with DaskYARNCluster(knit=k, security=False) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://")
+    for bad in ("yes", 1):
+        with pytest.raises(SpecError, match="security must be True"):
+            DaskYARNCluster(knit=FakeKnit(), security=bad)
+
+
+def test_ones_own_security_ships_its_files(openssl_identity, tmp_path):
+    from distributed.security import Security
+    cert, key = openssl_identity
+    (tmp_path / "ca.pem").write_text(cert)
+    (tmp_path / "w.pem").write_text(cert + key)  # certificate and key in one file
+    own = Security(tls_ca_file=str(tmp_path / "ca.pem"), tls_worker_cert=str(tmp_path / "w.pem"),
+                   tls_client_cert=str(tmp_path / "w.pem"), require_encryption=True)
+    security, files = dask_security.resolve(own)
+    assert security is own
+    names = dask_security.FILES
+    assert files[names["ca"]] == cert and files[names["worker_cert"]] == files[names["worker_key"]] == cert + key
+    assert files[names["scheduler_cert"]] == cert + key  # the worker's, when it names no scheduler's
+    with pytest.raises(SpecError, match="tls_ca_file and tls_worker_cert"):
+        dask_security.check(Security(tls_ca_file=str(tmp_path / "ca.pem")))

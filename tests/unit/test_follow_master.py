@@ -46,8 +46,9 @@ def knit(monkeypatch):
     client = FakeClient()
     gateways = []
 
-    def connect(host, port, secret):
-        assert secret == "s3cret", "the same secret for every attempt"
+    def connect(info, control_timeout, label):
+        host, port = info["host"], info["port"]
+        assert info["secret"] == "s3cret", "the same secret for every attempt"
         gw = FakeGateway((host, port), alive=(host != "am1" or not gateways))
         gateways.append(gw)
         return gw

@@ -1,19 +1,21 @@
 package org.knit.am;
 
 import org.knit.common.Knit;
-import org.knit.common.Py4jServers;
+import org.knit.common.GatewayKeys;
+import org.knit.common.SecretFiles;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.security.Credentials;
 import org.apache.hadoop.security.UserGroupInformation;
@@ -38,8 +40,9 @@ import py4j.GatewayServer;
  * The ApplicationMaster: main() and the application's lifecycle.
  *
  * <ol>
- *   <li>read the resolved spec (localized as spec.json) and the gateway secret (from YARN credentials);</li>
- *   <li>serve {@link MasterEntryPoint} with Py4J, requiring the secret;</li>
+ *   <li>read the resolved spec (localized as spec.json) and the gateway secret, TLS key and certificate (from
+ *       YARN credentials);</li>
+ *   <li>serve {@link MasterEntryPoint} with Py4J over TLS, requiring the secret ({@link AmGateway});</li>
  *   <li>register with the RM, giving the gateway's host:port as the AM RPC address;</li>
  *   <li>attempt 1 requests every container of the spec at once (no round trip to Python first); a later attempt
  *       takes over the previous one's records and running containers instead ({@link Recovery});</li>
@@ -122,11 +125,8 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
       ApplicationSpec spec = ApplicationSpec.fromJson(
           new String(Files.readAllBytes(Paths.get(Knit.SPEC_FILE)), StandardCharsets.UTF_8));
       Credentials credentials = UserGroupInformation.getCurrentUser().getCredentials();
-      byte[] secret = credentials.getSecretKey(Knit.SECRET_ALIAS);
-      if (secret == null) {
-        throw new IllegalStateException("no gateway secret in the AM's credentials (submitted by an old client?)");
-      }
-      code = new ApplicationMaster(spec, amConf(), credentials).run(new String(secret, StandardCharsets.UTF_8));
+      GatewayKeys keys = GatewayKeys.fromCredentials(credentials);
+      code = new ApplicationMaster(spec, amConf(), credentials).run(keys);
     } catch (Throwable t) {
       LOG.error("ApplicationMaster failed", t);
       code = 1;
@@ -151,19 +151,19 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     return id == null ? 1 : ContainerId.fromString(id).getApplicationAttemptId().getAttemptId();
   }
 
-  int run(String secret) throws Exception {
+  int run(GatewayKeys keys) throws Exception {
     rm.init(conf);
     rm.start();
     launcher.start(this);
     tokenRenewer.start();
     MasterEntryPoint entryPoint = new MasterEntryPoint(this, tracker);
-    // Bound to every interface: Python connects from the edge node. Py4J refuses anyone without the secret.
-    GatewayServer gateway = Py4jServers.start(entryPoint, InetAddress.getByName("0.0.0.0"), secret);
+    GatewayServer gateway = AmGateway.start(entryPoint, keys);
     String host = System.getenv(Environment.NM_HOST.name());
-    ContainerToken token = new ContainerToken(secret);
+    ContainerToken token = new ContainerToken(keys.secret);
     WebServer web = new WebServer(kv, token, entryPoint::lastCall);
     String webUrl = "http://" + host + ":" + web.port();
     shareWithContainers(token, webUrl);
+    shareSecretFiles();
     RegisterApplicationMasterResponse registration = rm.registerApplicationMaster(host,
         gateway.getListeningPort(), webUrl + "/");
     maxCapability = registration.getMaximumResourceCapability();
@@ -207,6 +207,17 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     }
     launcher.shareWithContainers(Collections.singletonMap(Knit.ENV_AM_URL, webUrl), ContainerToken.LINK_NAME,
         resource);
+  }
+
+  /** Every container gets the application's secret files ({@link SecretFiles}), from the staging dir. */
+  private void shareSecretFiles() throws IOException {
+    if (stagingDir == null) {
+      return;  // unit tests
+    }
+    FileSystem fs = stagingDir.getFileSystem(conf);
+    for (Map.Entry<String, LocalResource> f : SecretFiles.resources(fs, stagingDir).entrySet()) {
+      launcher.shareWithContainers(Collections.<String, String>emptyMap(), f.getKey(), f.getValue());
+    }
   }
 
   KeyValueStore kv() {
@@ -377,7 +388,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   /** Blocks a gateway call until the AM has registered and made its first requests. */
   void awaitReady() {
     try {
-      if (!ready.await(60, TimeUnit.SECONDS)) {
+      if (!ready.await(Knit.READY_WAIT_S, TimeUnit.SECONDS)) {
         throw new IllegalStateException("the ApplicationMaster is still starting; try again");
       }
     } catch (InterruptedException e) {

@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.EnumMap;
 import java.util.List;
@@ -21,6 +20,7 @@ import org.apache.hadoop.security.token.Token;
 import org.apache.hadoop.yarn.api.records.ApplicationAccessType;
 import org.apache.hadoop.yarn.client.util.YarnClientUtils;
 import org.knit.common.DelegationTokens;
+import org.knit.common.GatewayKeys;
 import org.knit.common.Knit;
 import org.knit.spec.ApplicationSpec;
 import org.slf4j.Logger;
@@ -39,14 +39,15 @@ final class AmCredentials {
   private AmCredentials() {}
 
   /**
-   * The AM's credentials: the gateway secret as a secret key (it reaches the AM through YARN, never env or argv),
+   * The AM's credentials: the gateway secret, TLS key and certificate as secret keys (they reach the AM through
+   * YARN, never env or argv),
    * and on a Kerberos cluster a delegation token of each file system of {@link ApplicationSpec#fileSystemUris} and
    * of the default one, renewable by the RM, which renews them while the application runs (up to their maximum
    * lifetime).
    */
-  static ByteBuffer tokens(Configuration conf, ApplicationSpec spec, String secret) throws IOException {
+  static ByteBuffer tokens(Configuration conf, ApplicationSpec spec, GatewayKeys keys) throws IOException {
     Credentials creds = new Credentials();
-    creds.addSecretKey(Knit.SECRET_ALIAS, secret.getBytes(StandardCharsets.UTF_8));
+    keys.addTo(creds);
     if (UserGroupInformation.isSecurityEnabled()) {
       List<Token<?>> tokens = DelegationTokens.obtain(conf, spec.fileSystemUris(), rmPrincipal(conf), creds);
       LOG.info("Delegation tokens for the application: {}", DelegationTokens.describe(tokens));

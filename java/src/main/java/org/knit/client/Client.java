@@ -12,6 +12,8 @@ import java.io.PrintStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -240,7 +242,7 @@ public final class Client {
       ClientEntryPoint knit = new ClientEntryPoint();
       // Ctrl-C or SIGTERM while we wait: an application that is not detached goes with us, as with knit start.
       Runtime.getRuntime().addShutdownHook(new Thread(knit::killAttached, "knit-cli-shutdown"));
-      JsonObject result = SpecJson.parse(knit.submit(spec.toJson(), Json.toJson(secretEnvvars())))
+      JsonObject result = SpecJson.parse(knit.submit(spec.toJson(), Json.toJson(secretEnvvars()), secretFiles()))
           .getAsJsonObject();
       String appId = result.get("app_id").getAsString();
       if (flag("verbose")) {
@@ -277,6 +279,30 @@ public final class Client {
         out.put(name, value);
       }
       return out;
+    }
+
+    /**
+     * {@code --secret-file NAME=PATH}: each NAME's content from local file PATH, as {@code submit} takes them
+     * ({@code {"secret_files": {name: base64}}}), or null when there are none.
+     */
+    String secretFiles() throws IOException {
+      Map<String, String> files = new LinkedHashMap<>();
+      for (String option : p.of(byClient("secret_files"))) {
+        int eq = option.indexOf('=');
+        if (eq <= 0 || eq == option.length() - 1) {
+          throw new SpecException("secret_files", "--secret-file takes NAME=PATH (a file name in the containers, "
+              + "a local file); got " + option);
+        }
+        byte[] content;
+        try {
+          content = Files.readAllBytes(Paths.get(option.substring(eq + 1)));
+        } catch (IOException e) {
+          throw new SpecException("secret_files", "--secret-file " + option.substring(0, eq) + ": cannot read "
+              + option.substring(eq + 1) + ": " + e);
+        }
+        files.put(option.substring(0, eq), Base64.getEncoder().encodeToString(content));
+      }
+      return files.isEmpty() ? null : Json.toJson(Collections.singletonMap("secret_files", files));
     }
 
     void print(String json, String text) {

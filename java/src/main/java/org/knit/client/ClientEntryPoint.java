@@ -2,16 +2,20 @@ package org.knit.client;
 
 import org.knit.am.ApplicationMaster;
 import org.knit.common.ContainerFiles;
+import org.knit.common.GatewayKeys;
 import org.knit.common.Json;
+import org.knit.common.SecretFiles;
 import org.knit.common.Knit;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.PrivilegedExceptionAction;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,6 +38,7 @@ import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.exceptions.YarnException;
 import org.knit.spec.ApplicationSpec;
+import org.knit.spec.Localized;
 
 /**
  * What Python may call on the client JVM (ARCHITECTURE.md, "Client JVM entry point"). One instance per JVM,
@@ -106,19 +111,32 @@ public final class ClientEntryPoint {
 
   /** Validates, stages and submits; returns {@code {"app_id", "uploaded", "reused"}}. */
   public String submit(String specJson) throws IOException, YarnException {
-    return submit(specJson, null);
+    return submit(specJson, null, null);
+  }
+
+  /** {@link #submit(String, String, String)} without secret files. */
+  public String submit(String specJson, String secretsJson) throws IOException, YarnException {
+    return submit(specJson, secretsJson, null);
   }
 
   /**
-   * {@link #submit(String)} with secret envvars: {@code secretsJson} is a JSON object of names to values (or
-   * null), delivered to the containers apart from the spec (SecretEnvvars).
+   * {@link #submit(String)} with secret envvars and secret files: {@code secretsJson} is a JSON object of names to
+   * values (or null), delivered to the containers apart from the spec (SecretEnvvars); {@code secretFilesJson} is
+   * {@code {"secret_files": {name: base64}}} or null ({@link SecretFiles}: in every container's working directory,
+   * never in the spec).
    */
-  public String submit(String specJson, String secretsJson) throws IOException, YarnException {
+  public String submit(String specJson, String secretsJson, String secretFilesJson) throws IOException, YarnException {
     ApplicationSpec spec = ApplicationSpec.fromJson(specJson).validate();
     Map<String, String> secrets = secretsJson == null ? Collections.<String, String>emptyMap()
         : Json.stringMap(secretsJson);
+    Set<String> taken = new HashSet<>();
+    for (Localized r : spec.resources()) {
+      taken.add(r.name);
+    }
+    Map<String, byte[]> files = SecretFiles.parse(secretFilesJson, taken);
     Cluster c = cluster(spec.conf);
-    Submitter.Result result = c.as(() -> new Submitter(c.conf, c.yarn, c.identity.keytab).submit(spec, secrets));
+    Submitter.Result result = c.as(() -> new Submitter(c.conf, c.yarn, c.identity.keytab).submit(spec, secrets,
+        files));
     clusterOfApp.put(result.app_id, c);
     if (!spec.detached) {
       attached.add(result.app_id);
@@ -148,6 +166,23 @@ public final class ClientEntryPoint {
    */
   public String uploadProgress() {
     return Json.toJson(UploadProgress.snapshot());
+  }
+
+  /**
+   * {@code {certificate, private_key}} (PEM): a new EC P-256 key and a self-signed certificate for it
+   * ({@link SelfSignedCertificate}), e.g. for a Dask cluster's TLS. The answer carries a private key: Python's
+   * py4j log redaction recognizes both the member name and the PEM block.
+   */
+  public String tlsIdentity(String commonName, int validDays) throws GeneralSecurityException {
+    if (commonName == null || !commonName.matches("[A-Za-z0-9.-]{1,64}") || validDays < 1) {
+      throw new IllegalArgumentException("tlsIdentity needs a DNS-style name (letters, digits, '.', '-') and a "
+          + "positive number of days; got " + commonName + ", " + validDays);
+    }
+    SelfSignedCertificate c = SelfSignedCertificate.create(commonName, validDays);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("certificate", GatewayKeys.pem(c.certificate));
+    m.put("private_key", GatewayKeys.pem(c.keys.getPrivate()));
+    return Json.toJson(m);
   }
 
   // -- report / kill -----------------------------------------------------------------------------------------
@@ -235,8 +270,9 @@ public final class ClientEntryPoint {
   // -- the AM's gateway --------------------------------------------------------------------------------------
 
   /**
-   * {@code {host, port, secret}} of the application's AM gateway. The secret is read from the staging dir
-   * (0600), so this works from any process of the submitting user.
+   * {@code {host, port, secret, certificate}} of the application's AM gateway: the secret and the gateway's TLS
+   * certificate (PEM, for Python to pin) are read from the staging dir (0600), so this works from any process of
+   * the submitting user.
    *
    * @throws IllegalStateException if the application is not RUNNING (its AM has not registered yet, or it ended)
    */
@@ -250,6 +286,7 @@ public final class ClientEntryPoint {
     // The secret first: a user who may not read it learns that at once, rather than waiting for an address that
     // YARN never shows him (the RM hides the AM's host and port from those without VIEW_APP).
     String secret = c.as(() -> readSecret(c, appId, r.getUser()));
+    String certificate = c.as(() -> readStaged(c, appId, r.getUser(), Knit.CERT_FILE));
     if (r.getYarnApplicationState() != YarnApplicationState.RUNNING || r.getRpcPort() <= 0) {
       throw new IllegalStateException("application " + appId + " is " + r.getYarnApplicationState()
           + (AppReports.isFinished(r) ? "; it has ended" : "; its ApplicationMaster has not registered yet"));
@@ -258,26 +295,49 @@ public final class ClientEntryPoint {
     m.put("host", r.getHost());
     m.put("port", r.getRpcPort());
     m.put("secret", secret);
+    m.put("certificate", certificate);
     return Json.toJson(m);
   }
 
   /** The AM's gateway secret, from the owner's staging dir (0700): only the owner (and HDFS superusers) read it. */
   private static String readSecret(Cluster c, String appId, String owner) throws IOException {
+    return readStaged(c, appId, owner, Knit.SECRET_FILE).trim();
+  }
+
+  /** A small private file of the owner's staging dir (the secret, the certificate), as text. */
+  private static String readStaged(Cluster c, String appId, String owner, String name) throws IOException {
     FileSystem fs = FileSystem.get(c.conf);
-    Path secretFile = new Path(StagingDir.of(fs, owner, appId), Knit.SECRET_FILE);
+    Path secretFile = new Path(StagingDir.of(fs, owner, appId), name);
     try (FSDataInputStream in = fs.open(secretFile)) {
       byte[] buf = new byte[(int) fs.getFileStatus(secretFile).getLen()];
       IOUtils.readFully(in, buf, 0, buf.length);
-      return new String(buf, StandardCharsets.UTF_8).trim();
+      return new String(buf, StandardCharsets.UTF_8);
     } catch (FileNotFoundException e) {
-      throw new IllegalStateException("application " + appId + " has no Knit staging dir (" + secretFile.getParent()
-          + "): it was not started by Knit, or it has ended", e);
+      throw new IllegalStateException("application " + appId + " has no " + name + " in its Knit staging dir ("
+          + secretFile.getParent() + "): it was not started by this version of Knit, or it has ended", e);
     } catch (AccessControlException e) {
       throw new AccessControlException("User " + c.identity.user() + " cannot connect to " + appId + " of "
           + owner + ": its ApplicationMaster's secret is in " + owner + "'s private staging dir "
           + secretFile.getParent() + " (only " + owner + " can read it; the application's VIEW_APP and MODIFY_APP "
           + "ACLs let other users see and kill it through YARN, not drive its containers). HDFS said: "
           + e.getMessage().split("\n")[0]);
+    }
+  }
+
+  /**
+   * One of a running application's secret files (base64), from its staging dir: another process of the user
+   * joining what the application serves (a Dask cluster's TLS identity). The answer is a secret: Python keeps it
+   * out of py4j's log.
+   */
+  public String secretFile(String appId, String name, String confJson) throws IOException, YarnException {
+    Cluster c = clusterFor(appId, confJson);
+    try {
+      return Json.toJson(Collections.singletonMap("secret_file", c.as(() -> {
+        FileSystem fs = FileSystem.get(c.conf);
+        return SecretFiles.read(fs, StagingDir.of(fs, appId), name);
+      })));
+    } catch (FileNotFoundException e) {
+      throw new IllegalStateException("application " + appId + " has no secret file " + name, e);
     }
   }
 

@@ -1,6 +1,7 @@
 package org.knit.client;
 
 import org.knit.am.LaunchScript;
+import org.knit.common.GatewayKeys;
 import org.knit.common.Knit;
 
 import java.io.IOException;
@@ -15,7 +16,7 @@ import org.knit.spec.ApplicationSpec;
 
 /**
  * An application's staging dir, {@code <home>/.knit/<app_id>} (0700, its files 0600): the resolved spec, the AM
- * gateway secret, the workers' launch script, the secret envvars (when there are any) and the path of the knit
+ * gateway secret and TLS certificate, the workers' launch script, the secret envvars (when there are any) and the path of the knit
  * JAR its AM localizes. The AM removes it when the application ends; whoever sees an ended application whose AM
  * could not (killed, crashed) removes it too.
  */
@@ -49,11 +50,12 @@ final class StagingDir {
 
   /** Creates the application's dir (and the root, 0700) and writes what the AM and the workers read from it. */
   static Path write(FileSystem fs, Path dir, ApplicationSpec spec, byte[] launchScript,
-      Map<String, String> secretEnvvars, String gatewaySecret, FileStatus jar) throws IOException {
+      Map<String, String> secretEnvvars, GatewayKeys gateway, FileStatus jar) throws IOException {
     Stager.mkdirsPrivate(fs, dir.getParent());
     Stager.mkdirsPrivate(fs, dir);
     Path specPath = writePrivate(fs, new Path(dir, Knit.SPEC_FILE), utf8(spec.toJson()));
-    writePrivate(fs, new Path(dir, Knit.SECRET_FILE), utf8(gatewaySecret));
+    writePrivate(fs, new Path(dir, Knit.SECRET_FILE), utf8(gateway.secret));
+    writePrivate(fs, new Path(dir, Knit.CERT_FILE), utf8(GatewayKeys.pem(gateway.certificate)));
     writePrivate(fs, new Path(dir, Knit.LAUNCH_SCRIPT_FILE), launchScript);
     if (!secretEnvvars.isEmpty()) {
       writePrivate(fs, new Path(dir, Knit.SECRETS_FILE), LaunchScript.secretsFile(secretEnvvars));

@@ -3,13 +3,16 @@ package org.knit.client;
 import org.knit.am.ApplicationMaster;
 import org.knit.am.LaunchScript;
 import org.knit.common.ContainerFiles;
+import org.knit.common.GatewayKeys;
 import org.knit.common.JvmOptions;
+import org.knit.common.SecretFiles;
 import org.knit.common.Knit;
 
 import java.io.File;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -61,6 +64,8 @@ final class Submitter {
   }
 
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** The AM certificate's validity: longer than any application runs (Python checks it). */
+  private static final int CERT_DAYS = 3650;
 
   private final YarnConfiguration conf;
   private final YarnClient yarn;
@@ -74,11 +79,15 @@ final class Submitter {
   }
 
   Result submit(ApplicationSpec spec) throws IOException, YarnException {
-    return submit(spec, Collections.<String, String>emptyMap());
+    return submit(spec, Collections.<String, String>emptyMap(), Collections.<String, byte[]>emptyMap());
   }
 
-  /** Submits {@code spec} with {@code secretEnvvars} (name to value; see {@link SecretEnvvars}). */
-  Result submit(ApplicationSpec spec, Map<String, String> secretEnvvars) throws IOException, YarnException {
+  /**
+   * Submits {@code spec} with {@code secretEnvvars} (name to value; see {@link SecretEnvvars}) and the
+   * application's secret files (name to content; see {@link SecretFiles}).
+   */
+  Result submit(ApplicationSpec spec, Map<String, String> secretEnvvars, Map<String, byte[]> secretFiles)
+      throws IOException, YarnException {
     spec.validate();
     SecretEnvvars.check(secretEnvvars, spec);
     byte[] launchScript = LaunchScript.bytes(spec, !secretEnvvars.isEmpty());
@@ -105,8 +114,9 @@ final class Submitter {
       // Content-addressed like every upload: a rebuilt JAR never replaces one a running AM may still localize.
       FileStatus jarStatus = stager.upload(jar, "knit-" + KnitJar.version() + ".jar");
       spec.staging.depsDir = depsDir.toString();
-      String secret = newSecret();
-      Path specPath = StagingDir.write(fs, stagingDir, spec, launchScript, secretEnvvars, secret, jarStatus);
+      GatewayKeys keys = newGatewayKeys(appId.toString());
+      Path specPath = StagingDir.write(fs, stagingDir, spec, launchScript, secretEnvvars, keys, jarStatus);
+      SecretFiles.write(fs, stagingDir, secretFiles);
       FileStatus keytabStatus = keytab == null ? null : AmCredentials.stageKeytab(fs, keytab, stagingDir);
       ApplicationSubmissionContext ctx = app.getApplicationSubmissionContext();
       ctx.setApplicationName(spec.name);
@@ -122,7 +132,7 @@ final class Submitter {
         am.getLocalResources().put(Knit.KEYTAB_FILE,
             resource(keytabStatus, LocalResourceType.FILE, LocalResourceVisibility.APPLICATION));
       }
-      am.setTokens(AmCredentials.tokens(conf, spec, secret));
+      am.setTokens(AmCredentials.tokens(conf, spec, keys));
       am.setApplicationACLs(AmCredentials.acls(spec));
       ctx.setAMContainerSpec(am);
       yarn.submitApplication(ctx);
@@ -265,9 +275,15 @@ final class Submitter {
         st.getModificationTime());
   }
 
-  private static String newSecret() {
+  /** A new secret, and a key and certificate for the AM gateway's TLS (Python pins the certificate). */
+  static GatewayKeys newGatewayKeys(String appId) {
     byte[] b = new byte[32];
     RANDOM.nextBytes(b);
-    return Sha256.hex(b);
+    try {
+      SelfSignedCertificate c = SelfSignedCertificate.create("knit-am." + appId.replace('_', '-'), CERT_DAYS);
+      return new GatewayKeys(Sha256.hex(b), c.keys.getPrivate(), c.certificate);
+    } catch (GeneralSecurityException e) { // EC P-256 and SHA256withECDSA are in every Java 8+ runtime
+      throw new IllegalStateException("this Java runtime cannot create the AM's TLS key: " + e, e);
+    }
   }
 }

@@ -48,6 +48,17 @@ public final class Knit {
   public static final String JAR_LINK = "knit.jar";
   /** Alias of the AM gateway secret in the AM's YARN Credentials. */
   public static final Text SECRET_ALIAS = new Text("knit.am.secret");
+  /** The AM gateway's TLS private key (PKCS#8 DER) in the AM's YARN Credentials. */
+  public static final Text TLS_KEY_ALIAS = new Text("knit.am.tls.key");
+  /** The AM gateway's self-signed TLS certificate (DER) in the AM's YARN Credentials. */
+  public static final Text TLS_CERT_ALIAS = new Text("knit.am.tls.cert");
+  /**
+   * Seconds a gateway call may wait for the AM to finish registering ({@code ready_wait_s} in
+   * {@code knit/shared/gateway.json}; Python's default control timeout is a little more).
+   */
+  public static final int READY_WAIT_S = SharedFiles.json("gateway.json").get("ready_wait_s").getAsInt();
+  /** The AM gateway's certificate (PEM) in the staging dir (0600), read by {@code masterAddress} for pinning. */
+  public static final String CERT_FILE = "gateway.crt";
   /** AM environment: where its staging dir is, so it can remove it when the application ends. */
   public static final String ENV_STAGING_DIR = "KNIT_STAGING_DIR";
   /** The HDFS xattr holding an upload's SHA-256 (hex), the content half of the upload-cache key. */
