@@ -113,6 +113,12 @@ class DaskYARNCluster(SpecCluster):
         End an application nobody uses this long (``yarn.idle-timeout``).
     knit : knit.Knit, optional
         An existing ``Knit`` to submit through; otherwise one is built from ``**kwargs``.
+    asynchronous : bool
+        For use on a running event loop (``await DaskYARNCluster(..., asynchronous=True)``), as any Dask cluster.
+    loop : tornado.ioloop.IOLoop, optional
+        The event loop to run on (Dask's own by default).
+    name : str, optional
+        The cluster's name in Dask; also the YARN application name when ``app_name`` is not given.
     **kwargs
         Passed to ``knit.Knit`` (``replication_factor``, ``rm``, ``nn``, ``user``, ``pars`` ...).
     """
