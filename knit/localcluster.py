@@ -203,6 +203,35 @@ class LocalCluster:
             env["KRB5_CONFIG"] = self.kerberos["krb5_conf"]
         return env
 
+    def kinit(self, user: str, ccache: str | os.PathLike) -> dict[str, str]:
+        """Put ``user``'s ticket into the cache ``ccache`` (``kinit -kt`` with the user's keytab).
+
+        Parameters
+        ----------
+        user : str
+            ``"alice"``, ``"bob"``, or ``"knit"``: the cluster's own service identity (HDFS superuser, YARN admin).
+        ccache : str or Path
+            The ticket cache file to write.
+
+        Returns
+        -------
+        dict
+            :meth:`environ` with ``KRB5CCNAME`` set to ``ccache``: the environment of a process acting as ``user``.
+        """
+        if not self.kerberos:
+            raise ClusterError("kinit needs a secure cluster (LocalCluster(secure=True))")
+        ids = dict(self.kerberos["users"], **{self.kerberos["service"]["principal"].split("/")[0]:
+                                               self.kerberos["service"]})
+        if user not in ids:
+            raise ClusterError(f"no Kerberos identity {user!r} on this cluster: it has {sorted(ids)}")
+        env = self.environ()
+        env["KRB5CCNAME"] = str(ccache)
+        proc = subprocess.run(["kinit", "-kt", ids[user]["keytab"], ids[user]["principal"]], env=env,
+                              capture_output=True, text=True, timeout=60)
+        if proc.returncode != 0:
+            raise ClusterError(f"kinit {ids[user]['principal']} failed (exit {proc.returncode}): {proc.stderr.strip()}")
+        return env
+
     # -- faults on purpose -----------------------------------------------------------------------------------
     def _control(self, command: str, arg: str | None = None) -> Any:
         if self.dir is None or not self.info:

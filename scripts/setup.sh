@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# Installs what Knit needs on a fresh machine, idempotently: a JDK, Maven and Chromium (Debian's, if missing), a
-# virtualenv in .venv with Knit and its test/dask/docs extras (which builds knit.jar with Maven), and Hadoop's
-# jars for the local cluster (resolved once by Maven into ~/.cache/knit).
+# Installs what Knit needs on a fresh machine, idempotently: a JDK and Maven (Debian's, if missing), MIT
+# Kerberos clients for the secure local cluster (kinit/klist, and the headers python-gssapi builds against),
+# Chromium for the docs tests, a virtualenv in .venv with Knit and its test/dask/docs extras (which builds knit.jar
+# with Maven), and Hadoop's jars for the local cluster (resolved once by Maven into ~/.cache/knit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-JAVA_DEBS=() BROWSER_DEBS=()
-command -v javac >/dev/null && command -v mvn >/dev/null || JAVA_DEBS=(openjdk-17-jdk-headless maven)
+DEBS=() BROWSER_DEBS=()
+if ! command -v javac >/dev/null || ! command -v mvn >/dev/null; then DEBS+=(openjdk-17-jdk-headless maven); fi
+if ! command -v kinit >/dev/null; then DEBS+=(krb5-user); fi
+if ! command -v curl >/dev/null; then DEBS+=(curl); fi  # SPNEGO checks in the secure cluster's tests
+if ! dpkg -s libkrb5-dev >/dev/null 2>&1; then DEBS+=(libkrb5-dev); fi
 # Chromium loads the example notebook's HTML export in the docs tests (tests/integration/test_docs.py); a font
 # so that its screenshot shows text. Without recommends: no desktop services for a headless browser.
-command -v chromium >/dev/null || BROWSER_DEBS=(chromium fonts-liberation)
-if [ ${#JAVA_DEBS[@]} -gt 0 ] || [ ${#BROWSER_DEBS[@]} -gt 0 ]; then
-  echo "setup: installing ${JAVA_DEBS[*]} ${BROWSER_DEBS[*]} from Debian" >&2
+if ! command -v chromium >/dev/null; then BROWSER_DEBS+=(chromium fonts-liberation); fi
+if [ ${#DEBS[@]} -gt 0 ] || [ ${#BROWSER_DEBS[@]} -gt 0 ]; then
+  echo "setup: installing from Debian: ${DEBS[*]} ${BROWSER_DEBS[*]}" >&2
   apt-get update -q
-  [ ${#JAVA_DEBS[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${JAVA_DEBS[@]}"
+  # noninteractive: krb5-user's debconf would otherwise ask for a default realm
+  [ ${#DEBS[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${DEBS[@]}"
   [ ${#BROWSER_DEBS[@]} -eq 0 ] ||
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${BROWSER_DEBS[@]}"
 fi

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import glob
+import json
 import os
 import re
 import signal
@@ -85,17 +86,33 @@ def test_cluster_jvm_dies_with_sigkilled_parent(tmp_path):
             parent.kill()
 
 
-def test_cli_cluster_up_status_down(tmp_path):
+def test_cli_cluster_up_status_faults_down(tmp_path):
+    """`knit cluster up` with sizes (--nodes/--nm-memory/--nm-vcores), detached; faults from other processes
+    (`knit cluster node`, `knit cluster rm`); `down`."""
     d = str(tmp_path / "c")
     knit = [sys.executable, "-m", "knit.cli"]
-    up = run(knit + ["cluster", "up", "--nodes", "1", "--dir", d, "--json"])
-    info = __import__("json").loads(up.stdout)
+    up = run(knit + ["cluster", "up", "--nodes", "2", "--nm-memory", "768", "--nm-vcores", "3", "--dir", d, "--json"])
+    info = json.loads(up.stdout)
     try:
         assert info["conf_dir"] == os.path.join(d, "conf")
         status = run(knit + ["cluster", "status", "--dir", d])
         assert info["rm_web_address"] in status.stdout
         # the detached cluster outlives the `knit cluster up` process
         assert processes_matching(f"--dir {d}") == [info["pid"]]
+        r = requests.get(f"http://{info['rm_web_address']}/ws/v1/cluster/nodes", timeout=30)
+        nodes = r.json()["nodes"]["node"]
+        assert sorted(n["id"] for n in nodes) == sorted(info["node_ids"])
+        assert {(n["availMemoryMB"] + n["usedMemoryMB"], n["availableVirtualCores"] + n["usedVirtualCores"])
+                for n in nodes} == {(768, 3)}
+        stopped = json.loads(run(knit + ["cluster", "node", "stop", info["node_ids"][1], "--dir", d, "--json"]).stdout)
+        assert (stopped["index"], stopped["running"]) == (1, False)
+        listed = json.loads(run(knit + ["cluster", "node", "list", "--dir", d, "--json"]).stdout)
+        assert [n["running"] for n in listed] == [True, False]
+        assert json.loads(run(knit + ["cluster", "node", "start", "1", "--dir", d, "--json"]).stdout)["running"]
+        restarted = json.loads(run(knit + ["cluster", "rm", "restart", "--dir", d, "--json"]).stdout)
+        assert restarted["state"] == "ACTIVE" and restarted["seconds"] > 0
+        no_ha = subprocess.run(knit + ["cluster", "rm", "failover", "--dir", d], capture_output=True, text=True)
+        assert no_ha.returncode == 1 and "needs an HA cluster" in no_ha.stderr
     finally:
         run(knit + ["cluster", "down", "--dir", d])
     assert_no_process(f"--dir {d}", timeout=5)

@@ -140,3 +140,16 @@ def test_memory_checks_kill_a_container_over_its_memory_with_minus_104(queues, p
                                "the memory hog to be killed")
         assert killed["exit_status"] == -104, killed  # ContainerExitStatus.KILLED_EXCEEDED_PMEM
         assert "physical memory" in killed["diagnostics"], killed["diagnostics"]
+
+
+def test_the_leak_check_fails_on_a_live_application_and_kills_it(small, point_at):
+    """The fixtures' "nothing left alive" check really sees a live application (and stops it)."""
+    from conftest import assert_no_live_apps
+    point_at(small)
+    k = Knit()
+    with app(k, SLEEP, num_containers=1, memory=128):
+        containers_running(k, 1)
+        with pytest.raises(AssertionError, match=k.app_id):
+            assert_no_live_apps(small)
+        assert k.yarn_api.state(k.app_id) == "KILLED"
+    assert_no_live_apps(small)  # and passes once nothing runs

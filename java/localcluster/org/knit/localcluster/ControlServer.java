@@ -13,7 +13,6 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -65,9 +64,7 @@ final class ControlServer implements Closeable {
   static ControlServer start(File keyFile, Handler handler) throws IOException {
     byte[] key = new byte[32];
     RANDOM.nextBytes(key);
-    Files.deleteIfExists(keyFile.toPath());
-    Files.createFile(keyFile.toPath(),
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    SiteFiles.createPrivate(keyFile);
     Files.write(keyFile.toPath(), hex(key).getBytes(StandardCharsets.US_ASCII));
     ControlServer s = new ControlServer(key, handler);
     Thread t = new Thread(s::serve, "local-cluster-control");

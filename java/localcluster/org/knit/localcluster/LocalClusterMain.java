@@ -43,6 +43,7 @@ public final class LocalClusterMain {
   private MiniYARNCluster yarn;
   private ClusterControl control;
   private ControlServer controlServer;
+  private SecureCluster secure;
 
   private LocalClusterMain(Options options) {
     this.options = options;
@@ -57,6 +58,9 @@ public final class LocalClusterMain {
       System.err.println("LocalClusterMain: " + e.getMessage());
       System.exit(2);
       return;
+    }
+    if (options.secure) {
+      SecureCluster.skipNativeOwnershipChecks();
     }
     LocalClusterMain cluster = new LocalClusterMain(options);
     Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop, "local-cluster-shutdown"));
@@ -100,6 +104,11 @@ public final class LocalClusterMain {
     FileUtil.fullyDelete(new File(dir, "rm-state"));
     Configuration conf = new YarnConfiguration();
     conf.set("hadoop.tmp.dir", new File(dir, "tmp").getPath());
+    if (options.secure) {
+      secure = SecureCluster.start(dir, new File(dir, SERVER_CONF), confDir);
+      secure.configure(conf);
+      secure.login(conf);
+    }
 
     startHdfs(conf);
     YarnSettings.apply(conf, options, dir);
@@ -128,8 +137,16 @@ public final class LocalClusterMain {
     dfs.waitActive();
     dfs.waitClusterUp();
     FileSystem fs = dfs.getFileSystem();
-    String user = UserGroupInformation.getCurrentUser().getShortUserName();
-    fs.mkdirs(new Path("/user/" + user), new FsPermission((short) 0755));
+    // Home dirs: the cluster's users (secure: alice and bob, owning theirs; we are the superuser), else ours.
+    String[] users = options.secure ? SecureCluster.USERS
+        : new String[] {UserGroupInformation.getCurrentUser().getShortUserName()};
+    for (String user : users) {
+      Path home = new Path("/user/" + user);
+      fs.mkdirs(home, new FsPermission((short) 0755));
+      if (options.secure) {
+        fs.setOwner(home, user, user);
+      }
+    }
     // Aggregated logs and staging of every user go under these, as on a real cluster.
     fs.mkdirs(new Path("/tmp/logs"), new FsPermission((short) 01777));
     fs.setPermission(new Path("/tmp/logs"), new FsPermission((short) 01777));
@@ -149,14 +166,16 @@ public final class LocalClusterMain {
 
   /** Writes the three site files a Hadoop client needs, from the running clusters' actual addresses. */
   private void writeConf(File confDir, Configuration conf) throws IOException {
-    Configuration core = new Configuration(false);
+    Configuration core = options.secure ? SecureSettings.client(conf, "core") : new Configuration(false);
     core.set("fs.defaultFS", conf.get("fs.defaultFS"));
-    core.set("hadoop.security.authentication", "simple");
+    if (!options.secure) {
+      core.set("hadoop.security.authentication", "simple");
+    }
     SiteFiles.writeXml(core, confDir, "core");
 
-    Configuration hdfs = new Configuration(false);
+    Configuration hdfs = options.secure ? SecureSettings.client(conf, "hdfs") : new Configuration(false);
     hdfs.set("dfs.namenode.rpc-address", "127.0.0.1:" + dfs.getNameNode().getNameNodeAddress().getPort());
-    hdfs.set("dfs.namenode.http-address", webHdfsAddress());
+    hdfs.set(options.secure ? "dfs.namenode.https-address" : "dfs.namenode.http-address", webHdfsAddress());
     hdfs.set("dfs.replication", "1");
     hdfs.set("dfs.replication.max", "512");
     hdfs.set("dfs.webhdfs.enabled", "true");
@@ -166,8 +185,10 @@ public final class LocalClusterMain {
     SiteFiles.writeXml(SiteFiles.clientYarn(conf), confDir, "yarn");
   }
 
+  /** The NameNode's web address: HTTPS only on a secure cluster, at {@code localhost} (its SPNEGO principal). */
   private String webHdfsAddress() {
-    return "127.0.0.1:" + dfs.getNameNode().getHttpAddress().getPort();
+    return options.secure ? YarnSettings.HOST + ":" + dfs.getNameNode().getHttpsAddress().getPort()
+        : "127.0.0.1:" + dfs.getNameNode().getHttpAddress().getPort();
   }
 
   /** What {@code cluster.json} says: addresses, what this cluster can do, how to reach its control channel. */
@@ -186,6 +207,11 @@ public final class LocalClusterMain {
     m.put("preemption", options.preemption);
     m.put("memory_checks", options.memoryChecks);
     m.put("secure", options.secure);
+    m.put("webhdfs_scheme", options.secure ? "https" : "http");
+    if (secure != null) {
+      m.put("kerberos", secure.info());
+      m.put("tls", secure.tlsInfo());
+    }
     m.put("control_port", controlServer.port());
     m.put("pid", pid());
     return m;
@@ -234,6 +260,10 @@ public final class LocalClusterMain {
     if (dfs != null) {
       dfs.shutdown();
       dfs = null;
+    }
+    if (secure != null) {
+      secure.stop();
+      secure = null;
     }
   }
 }

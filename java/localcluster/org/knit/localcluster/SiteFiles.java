@@ -9,6 +9,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
 import com.google.gson.GsonBuilder;
@@ -74,6 +75,13 @@ final class SiteFiles {
       c.writeXml(out);
     }
     Files.move(tmp.toPath(), f.toPath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Creates {@code f} empty with mode 0600 (replacing any old one) before anything secret is written to it. */
+  static void createPrivate(File f) throws IOException {
+    Files.deleteIfExists(f.toPath());
+    Files.createFile(f.toPath(),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
   }
 
   /** Writes {@code cluster.json} atomically; its appearance is the signal that the cluster is ready. */

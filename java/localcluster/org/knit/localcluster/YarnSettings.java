@@ -155,6 +155,10 @@ final class YarnSettings {
     String cs = "yarn.scheduler.capacity.";
     Map<String, Integer> queues = o.queues.isEmpty() ? java.util.Collections.singletonMap("default", 100) : o.queues;
     conf.set(cs + "root.queues", String.join(",", queues.keySet()));
+    // Anyone may submit; only the cluster's admin may administer (kill others' apps) — with yarn.acl.enable, the
+    // leaves add nobody (the tests jar's capacity-scheduler.xml, on the classpath too, says "*" for both).
+    conf.set(cs + "root.acl_submit_applications", "*");
+    conf.set(cs + "root.acl_administer_queue", o.secure ? SecureCluster.SERVICE : "*");
     conf.set(cs + "maximum-am-resource-percent", "1.0");
     for (Map.Entry<String, Integer> q : queues.entrySet()) {
       String p = cs + "root." + q.getKey() + ".";
@@ -164,6 +168,8 @@ final class YarnSettings {
       // ... and one user may use all of it (the default factor 1 caps a user at the queue's capacity).
       conf.set(p + "user-limit-factor", String.valueOf(100.0f / q.getValue()));
       conf.set(p + "maximum-am-resource-percent", "1.0");
+      conf.set(p + "acl_submit_applications", " ");
+      conf.set(p + "acl_administer_queue", " ");
     }
     if (o.preemption) {
       String m = "yarn.resourcemanager.monitor.capacity.preemption.";
