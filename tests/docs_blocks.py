@@ -74,6 +74,7 @@ def run_block(block: Block, namespace: dict, page: str) -> None:
         runner = doctest.DebugRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
         try:
             runner.run(test, clear_globs=False)
+            namespace.update(test.globs)  # DocTest ran in a copy: what it defined is for the next blocks
         except doctest.UnexpectedException as e:
             line = block.line + e.example.lineno
             raise BlockFailed(f"{page}:{line}: {e.example.source.strip()!r} raised "

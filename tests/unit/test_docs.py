@@ -35,10 +35,11 @@ Text.
    2
    >>> "application_1_0001"
    'application_...'
+   >>> w = x + 1
 
 .. code-block:: python
 
-   y = x
+   y = w - 1
    {bad}
 
 ::
@@ -59,12 +60,12 @@ def test_blocks_run_in_order_in_one_namespace(tmp_path):
 
 
 def test_a_block_that_raises_fails_the_page_naming_its_line(tmp_path):
-    with pytest.raises(BlockFailed, match=r"page.rst:20: the block starting here raised NameError") as info:
+    with pytest.raises(BlockFailed, match=r"page.rst:21: the block starting here raised NameError") as info:
         run_page(_page(tmp_path, bad="undefined_name"))
     tb = info.value.__cause__.__traceback__
     while tb.tb_next:
         tb = tb.tb_next
-    assert tb.tb_lineno == 21  # the page's own line of the failing statement
+    assert tb.tb_lineno == 22  # the page's own line of the failing statement
 
 
 def test_a_doctest_that_prints_something_else_fails_the_page(tmp_path):
