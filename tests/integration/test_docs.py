@@ -6,8 +6,9 @@ directory, with ``TMPDIR`` inside this test's directory so that anything it star
 is found if it is left behind.
 
 - The quickstart starts a local cluster of its own, as a reader without Hadoop would.
-- The usage page runs on a cluster of this module (2 NodeManagers of 9 GB and 9 vcores: room for its
-  ``cluster.start(8, cpu=2, memory=2048)`` plus the ApplicationMaster), from a directory that holds what its
+- The usage page runs on a cluster of this module (2 NodeManagers of 9 GB and 10 vcores: room for its
+  ``cluster.start(8, cpu=2, memory=2048)`` and its ApplicationMaster while the page's previous application,
+  started just before, is still ending), from a directory that holds what its
   calls name: ``<full-path>/dev.zip`` and ``my/conda/env.zip`` (one small worker environment, built once with
   ``Knit.create_env`` and cached, holding this process's dask and distributed), ``creds.txt``, ``data.csv``.
 - The notebook (``examples/dask_yarn.ipynb``) starts its own local cluster (no ``HADOOP_CONF_DIR`` here) and runs
@@ -42,7 +43,7 @@ CLUSTER_ENV = ("HADOOP_CONF_DIR", "YARN_CONF_DIR", "HADOOP_HOME", "KRB5_CONFIG")
 
 @pytest.fixture(scope="module")
 def docs_cluster(cluster_factory):
-    return cluster_factory(nodes=2, nm_memory=9216, nm_vcores=9)
+    return cluster_factory(nodes=2, nm_memory=9216, nm_vcores=10)
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +60,7 @@ def _reader_env(tmp_path: Path, base: dict[str, str] | None = None) -> dict[str,
         for key in CLUSTER_ENV:
             env.pop(key, None)
     env["TMPDIR"] = str(tmp_path)
+    env["PYTHONPATH"] = str(REPO)  # the checkout's knit and dask_yarn, as in the rest of the suite
     return env
 
 

@@ -60,6 +60,9 @@ final class Stager {
 
   /** A source is remote when it names a scheme other than {@code file}; it is then used in place. */
   static boolean isRemote(String source) {
+    if (source.startsWith("/")) {
+      return false;  // an absolute local path (what Python sends), whatever it holds: "<", "%", "#" are no URI
+    }
     String scheme = URI.create(source.replace(" ", "%20")).getScheme();
     return scheme != null && !scheme.equals("file");
   }
