@@ -111,6 +111,12 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
     knit : knit.Knit, optional
         An existing ``Knit`` to submit through; otherwise one is built from ``**kwargs`` (``control_timeout``
         from ``yarn.control-timeout``).
+    asynchronous : bool
+        For use on a running event loop (``await DaskYARNCluster(..., asynchronous=True)``), as any Dask cluster.
+    loop : tornado.ioloop.IOLoop, optional
+        The event loop to run on (Dask's own by default).
+    name : str, optional
+        The cluster's name in Dask; also the YARN application name when ``app_name`` is not given.
     **kwargs
         Passed to ``knit.Knit`` (``replication_factor``, ``rm``, ``nn``, ``user``, ``pars`` ...), but
         ``conda_pars``: knit 0.2's ``CondaCreator`` arguments for the environment built from ``packages``.

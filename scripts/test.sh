@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command: set up (idempotent), then the Java unit tests (Maven), dask_yarn's unit tests on the oldest
-# dask/distributed allowed, and the Python suite (pytest: unit tests, integration tests on one local Hadoop
-# cluster started for the run, then the install tier: sdist + wheel built and installed in clean venvs).
+# dask/distributed allowed, the documentation site (Sphinx, warnings as errors), and the Python suite (pytest:
+# unit tests, integration tests on one local Hadoop cluster started for the run — the docs' pages and the example
+# notebook run on clusters of their own —, then the install tier: sdist + wheel built and installed in clean
+# venvs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -16,4 +18,5 @@ cleanup() {
 trap cleanup EXIT
 mvn -B -q test
 bash scripts/check_oldest_dask.sh
+bash scripts/docs.sh
 .venv/bin/python -m pytest --basetemp="$BASETEMP" --timeout=900 "$@"
