@@ -45,7 +45,7 @@ def test_workers_act_as_the_submitting_user_in_hdfs(hadoop_cluster, as_carol):
     cmd = f"echo hello | {hadoop_cluster.bin_dir}/hadoop fs -put - {out}"
     with app(k, cmd, num_containers=1):
         assert k.wait_for_completion(240)
-        report = k.status()
+        report = k.report()
         assert report["final_status"] == "SUCCEEDED", (report, k.logs())
     assert owner(hadoop_cluster, out) == "carol"
     # the control: the same command as a container runs it without HADOOP_USER_NAME (as the NodeManager's OS

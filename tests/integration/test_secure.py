@@ -77,7 +77,7 @@ def am_processes(app_id: str) -> list[int]:
 def finish(k: Knit, timeout: float = 240) -> dict:
     """Wait for the end, check SUCCEEDED, return the aggregated logs of the worker containers."""
     assert k.wait_for_completion(timeout), f"{k.app_id} still running after {timeout} s"
-    report = k.status()
+    report = k.report()
     logs = k.logs()
     assert report["final_status"] == "SUCCEEDED", (report, json.dumps(logs)[-4000:])
     return {c: f for c, f in logs.items() if not c.endswith("_000001")}  # the AM's container is _000001
@@ -151,7 +151,7 @@ def test_the_keytab_reaches_the_am_privately(no_ticket, tmp_path):
     keytab = Path(alice["keytab"]).read_bytes()
     k = Knit(principal=alice["principal"], keytab=alice["keytab"])
     with app(k, "sleep 600", num_containers=1, keep_alive=True):
-        wait_until(lambda: k.status()["state"] == "RUNNING" and k.get_containers(), 180, "the AM to run")
+        wait_until(lambda: k.report()["state"] == "RUNNING" and k.get_containers(), 180, "the AM to run")
         staging = f"/user/alice/.knit/{k.app_id}"
         listing = hadoop(no_ticket, no_ticket.kinit("alice", tmp_path / "cc"), "fs", "-ls", "-d", staging,
                          f"{staging}/keytab")

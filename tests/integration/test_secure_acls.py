@@ -90,7 +90,7 @@ def test_connect_refusal_is_a_permission_error_not_a_wait(secure_cluster, point_
     monkeypatch.setenv("KRB5CCNAME", tickets["alice"]["KRB5CCNAME"])
     k = Knit()
     with app(k, "sleep 600", keep_alive=True, acls={"VIEW_APP": "bob"}):
-        wait_until(lambda: k.status()["state"] == "RUNNING", 180, "the application to run")
+        wait_until(lambda: k.report()["state"] == "RUNNING", 180, "the application to run")
         script = f"""
 import json, time
 from knit import Knit

@@ -33,7 +33,7 @@ def sh_quote(s: str) -> str:
 
 def finished_logs(k: Knit, timeout: float = 180, tail: int | None = None) -> dict:
     assert k.wait_for_completion(timeout), f"{k.app_id} did not finish"
-    assert k.status()["final_status"] == "SUCCEEDED", k.logs()
+    assert k.report()["final_status"] == "SUCCEEDED", k.logs()
     return k.logs(tail=tail) if tail else k.logs()
 
 
