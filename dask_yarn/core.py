@@ -24,6 +24,7 @@ from distributed.deploy.spec import SpecCluster
 from distributed.utils import Log, Logs, get_ip
 from tornado.ioloop import PeriodicCallback
 
+from knit import secret_envvars as secret_envvars_
 from knit.exceptions import ApplicationFailed, SpecError
 
 from . import config, security as dask_security
@@ -93,6 +94,9 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         More ``dask worker`` options (``yarn.worker.extra-args``).
     worker_env, envvars : dict, optional
         Environment variables of every container of the cluster (over ``yarn.worker.env-vars``).
+    secret_envvars : dict, optional
+        Environment variables of every container whose values stay out of the spec, argv and every log
+        (``Knit.start(secret_envvars=)``: a private file the launch script sources).
     worker_restarts : int, optional
         Dead worker containers replaced over the cluster's life (-1: no limit; ``yarn.worker.restarts``).
     scheduler_vcores, scheduler_memory : int or str, optional
@@ -126,7 +130,8 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
                  channels: list[str] | None = None, ip: str | None = None, *, n_workers: int | None = None,
                  deploy_mode: str | None = None, worker_vcores: int | None = None, worker_memory: Any = None,
                  worker_class: str | None = None, worker_extra_args: list[str] | None = None,
-                 worker_env: dict | None = None, envvars: dict | None = None, worker_restarts: int | None = None,
+                 worker_env: dict | None = None, envvars: dict | None = None,
+                 secret_envvars: dict[str, str] | None = None, worker_restarts: int | None = None,
                  scheduler_vcores: int | None = None, scheduler_memory: Any = None, queue: str | None = None,
                  app_name: str | None = None, files: list[str] | None = None, dashboard_address: str | None = None,
                  idle_timeout: Any = None, knit: Any = None, asynchronous: bool = False, loop: Any = None,
@@ -159,6 +164,7 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         self._queue, self._app_name = pick(queue, "queue"), app_name or name or cfg("app-name")
         self._files = [*(files or []), RUNNER]
         self._envvars = {**cfg("worker.env-vars"), **(worker_env or {}), **(envvars or {})}
+        self._secret_envvars = secret_envvars_.check(secret_envvars, self._envvars)
         self._conda_pars = kwargs.pop("conda_pars", None)  # knit 0.2: CondaCreator arguments for packages=
         if knit is not None and kwargs:
             raise SpecError(f"pass Knit options {sorted(kwargs)} to the Knit given as knit=, not here")
@@ -250,7 +256,8 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         remote, s = self.deploy_mode == "remote", self._settings
         kwargs = {"cmd": _command(s), "files": self._files, "env": self._env, "envvars": self._envvars or None,
                   "app_name": self._app_name, "queue": self._queue, "max_restarts": 0, "keep_alive": True,
-                  "idle_timeout": s["idle_timeout"], "detached": remote, "secret_files": self._secret_files or None}
+                  "idle_timeout": s["idle_timeout"], "detached": remote, "secret_files": self._secret_files or None,
+                  "secret_envvars": self._secret_envvars or None}
         if remote:  # the scheduler's (and a submitted script's) container; their end ends the application
             names = [SCHEDULER] + ([DRIVER] if s["script"] else [])
             kwargs.update(num_containers=len(names), names=names, finish_with=names,

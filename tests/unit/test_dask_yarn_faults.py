@@ -79,3 +79,17 @@ def test_a_failure_still_spends_a_restart():
         k.records[0].update(state="FAILED", exit_status=1, exit_class="user")
         wait_until(lambda: len(k.added) == 1, what="a replacement asked for by dask_yarn")
         assert cluster.restarts_used == 1 and logged(cluster, "replacing it")
+
+
+def test_a_remote_scheduler_whose_am_moved_judges_idleness_by_its_own_clock(tmp_path, monkeypatch, capsys):
+    """After an AM restart the scheduler's KNIT_AM_URL names the dead attempt: the idle check must not crash."""
+    from dask_yarn import _knit_dask as runner
+    (tmp_path / runner.TOKEN_FILE).write_text("0123abcd\n")
+    monkeypatch.chdir(tmp_path)
+    import socket
+    with socket.socket() as s:  # a port nobody listens on: the dead attempt's
+        s.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("KNIT_AM_URL", f"http://127.0.0.1:{s.getsockname()[1]}")
+    assert runner.AM().idle_seconds() is None
+    assert "cannot be reached" in capsys.readouterr().err
+    assert runner._idle(None, 300) and runner._idle(301, 300) and not runner._idle(0, 300)
