@@ -86,7 +86,7 @@ class WatchYarn:
     def _replace(self, name: str, c: dict) -> None:
         """A worker's container ended on its own: replace it under a new name (if it failed and restarts are
         left, or it was lost with an AM attempt), or drop it from the spec (it exited cleanly)."""
-        spec = self.worker_spec.pop(name, None)
+        spec = self.worker_spec.get(name)
         free = c.get("exit_class") == ExitClass.lost
         left = free or self.worker_restarts < 0 or self.restarts_used < self.worker_restarts
         restart = c["state"] != ContainerState.SUCCEEDED and left
@@ -94,7 +94,8 @@ class WatchYarn:
                   f"{c.get('diagnostics') or ''}" + ("; replacing it" if restart and spec else ""))
         if restart and spec is not None:
             self.restarts_used += 0 if free else 1
-            self.worker_spec[next(iter(self.new_worker_spec()))] = spec
+            self.worker_spec[next(iter(self.new_worker_spec()))] = spec  # named while the dead one is in the spec
+        self.worker_spec.pop(name, None)
 
     async def _app_ended(self) -> None:
         """The application ended under us: fail fast, with its diagnostics. A local scheduler stays up (until

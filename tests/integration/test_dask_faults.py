@@ -9,27 +9,15 @@ from __future__ import annotations
 import os
 import signal
 
-import dask
 import pytest
 from dask.distributed import Client
 
 from dask_yarn import DaskYARNCluster
-from dask_yarn.testing import local_worker_env
 from helpers import wait_until
 from integration.test_am_faults import node_stopped, off_am_node
 from integration.test_am_restart import am_pid, attempts
-from integration.test_dask import CONFIG, CONNECT, check_computation, check_dashboard, live_containers, names, settle
-
-
-@pytest.fixture(scope="module")
-def worker_env(hadoop_cluster):
-    return local_worker_env()
-
-
-@pytest.fixture(autouse=True)
-def _config():
-    with dask.config.set(CONFIG):
-        yield
+from integration.test_dask import (CONNECT, _config, check_computation, check_dashboard,  # noqa: F401 (fixtures)
+                                   live_containers, names, settle, worker_env)
 
 
 def kill_am(k) -> None:

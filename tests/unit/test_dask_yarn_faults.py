@@ -69,6 +69,7 @@ def test_a_container_lost_with_an_am_attempt_is_replaced_here_for_free():
         k.records[0].update(state="FAILED", exit_class="lost", diagnostics="lost with attempt 1")
         wait_until(lambda: len(k.added) == 1, what="a replacement asked for by dask_yarn")
         assert cluster.restarts_used == 0 and logged(cluster, "replacing it")
+        assert k.added[0][0] != [k.records[0]["name"]]  # a new name: lost-worker handling cannot close it
 
 
 def test_a_failure_still_spends_a_restart():
