@@ -69,6 +69,10 @@ def three_nodes(cluster_factory):
 
 
 def test_a_worker_on_a_lost_node_comes_back_under_its_name_without_a_restart(three_nodes, point_at, worker_env):
+    """The AM hears of the loss (the RM declares the node lost after 5 s) before SpecCluster's default
+    ``lost-worker-timeout`` (15 s) closes the missing worker; its replacement, same name, becomes the worker.
+    (With a timeout shorter than the node expiry SpecCluster closes the worker first: dask_yarn then removes the
+    container and asks for it again, spending no restart either.)"""
     point_at(three_nodes)
     with DaskYARNCluster(env=worker_env, worker_memory="512 MiB", worker_restarts=0) as cluster, \
             Client(cluster) as client:
