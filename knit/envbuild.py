@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from . import compat
 from .archives import PathLike
@@ -43,6 +43,15 @@ CONDA_TOOLS = ("conda", "mamba", "micromamba")
 _RECIPE = 2
 
 
+def _build_environ(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment for a build tool, without ``PYTHONPATH``/``PYTHONHOME``: they would make the new
+    environment's Python (its ``pip install``, ``pip check``) see this process's packages — a source checkout's
+    ``knit.egg-info`` made ``pip check`` fail on knit's dependencies — and the zip would not hold what it ran with."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env.update(extra or {})
+    return env
+
+
 def _run(cmd: Sequence[str], what: str, activity: Task | None = None, **kw) -> subprocess.CompletedProcess:
     """Run a build command; raise EnvBuildError with the tool's own output when it fails.
 
@@ -50,6 +59,7 @@ def _run(cmd: Sequence[str], what: str, activity: Task | None = None, **kw) -> s
     latest line becomes the activity's phase, so a build that takes minutes shows what it is doing.
     """
     log.info("%s: %s", what, " ".join(cmd))
+    kw["env"] = _build_environ(kw.get("env"))
     if activity is None or activity.mode is None:  # nobody watches: keep stdout and stderr apart
         proc = subprocess.run(list(cmd), capture_output=True, text=True, **kw)
     else:
@@ -259,7 +269,7 @@ class CondaCreator:
         cmd = [self.executable, "create", "--yes", "--prefix", str(prefix)]
         for ch in channels:
             cmd += ["--channel", ch]
-        env = {**os.environ, "CONDA_PKGS_DIRS": self.conda_pkgs} if self.conda_pkgs else None
+        env = {"CONDA_PKGS_DIRS": self.conda_pkgs} if self.conda_pkgs else None
         _run(cmd + list(packages), f"{self.tool} create", activity, env=env)
 
     def _build_pip(self, prefix: Path, reqs: Sequence[str], channels: Sequence[str],

@@ -121,3 +121,14 @@ def test_pip_failure_raises_pip_error_and_leaves_nothing(tmp_path):
         create_env("bad", ["python=3", str(tmp_path / "does-not-exist.whl")], tool="pip",
                         cache_dir=cache_dir)
     assert list(cache_dir.iterdir()) == []
+
+
+def test_build_tools_do_not_see_this_process_s_pythonpath(monkeypatch):
+    """A source checkout on PYTHONPATH (its knit.egg-info) made the new env's `pip check` fail on knit's deps."""
+    import sys
+    from knit import envbuild
+    monkeypatch.setenv("PYTHONPATH", "/some/checkout")
+    monkeypatch.setenv("KNIT_PROBE", "kept")
+    probe = "import os; print(os.environ.get('PYTHONPATH'), os.environ.get('KNIT_PROBE'), os.environ.get('X'))"
+    out = envbuild._run([sys.executable, "-c", probe], "probe", env={"X": "extra"}).stdout.split()
+    assert out == ["None", "kept", "extra"]
