@@ -60,8 +60,20 @@ class AM:
             time.sleep(0.25)
         return value
 
-    def idle_seconds(self) -> float:
-        return json.loads(self.call("GET", "/knit/idle") or "{}").get("seconds_since_client_call", 0)
+    def idle_seconds(self) -> float | None:
+        """Seconds since a client last called the AM; None if this AM cannot be reached (KNIT_AM_URL names the
+        attempt that launched this container: a later attempt serves elsewhere)."""
+        try:
+            return json.loads(self.call("GET", "/knit/idle") or "{}").get("seconds_since_client_call", 0)
+        except OSError as e:
+            print(f"the ApplicationMaster at {self.url} cannot be reached ({e}): idle by this scheduler's own clock",
+                  file=sys.stderr, flush=True)
+            return None
+
+
+def _idle(am_idle_seconds: float | None, timeout: float) -> bool:
+    """Whether the AM has had no client call for ``timeout`` (an unreachable AM cannot say otherwise)."""
+    return am_idle_seconds is None or am_idle_seconds > timeout
 
 
 def worker(cfg: dict, name: str) -> None:
@@ -107,7 +119,7 @@ def scheduler(cfg: dict, name: str) -> None:
                 if any(c != "fire-and-forget" for c in s.clients) or s.check_idle() is None:
                     quiet_since = time.monotonic()
                 elif time.monotonic() - quiet_since > cfg["idle_timeout"] > 0 \
-                        and await asyncio.to_thread(am.idle_seconds) > cfg["idle_timeout"]:
+                        and _idle(await asyncio.to_thread(am.idle_seconds), cfg["idle_timeout"]):
                     print(f"no client, task or cluster call for {cfg['idle_timeout']} s: closing",
                           file=sys.stderr, flush=True)
                     await s.close(reason="idle")

@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 
+from knit import secret_envvars
 from knit.cli_output import EXIT_FAILED, EXIT_OK, conf_kwargs, logs_text, print_result
 from knit.exceptions import SpecError
 from knit.states import APP_FINISHED, CONTAINER_ENDED, FINAL_FAILED, FinalStatus
@@ -34,6 +35,7 @@ def _submit(args: argparse.Namespace) -> int:
         deploy_mode="remote", env=args.env, n_workers=args.workers, worker_memory=args.worker_memory,
         worker_vcores=args.worker_vcores, scheduler_memory=args.scheduler_memory, queue=args.queue,
         app_name=args.name, files=[args.script, *args.file], envvars=_envvars(args.envvar),
+        secret_envvars=secret_envvars.read_values(args.secret_envvar),
         _script=[os.path.basename(args.script), *args.args], **conf_kwargs(args))
     cluster.quiet = args.json  # its own log lines (e.g. the application's end) would go to stdout, before the JSON
     app_id = cluster.app_id
@@ -102,6 +104,9 @@ def add_dask_commands(sub: argparse._SubParsersAction, parent: argparse.Argument
                    help="more files put in every container's working directory")
     p.add_argument("--envvar", action="append", default=[], metavar="KEY=VALUE",
                    help="environment variable of every container (repeatable)")
+    p.add_argument("--secret-envvar", action="append", default=[], metavar="KEY",
+                   help="environment variable of every container from KEY in this environment (else a line of "
+                   "stdin), never in argv, the spec or the logs (repeatable)")
     p.add_argument("--wait", action="store_true", help="wait for the script to end; exit 1 if it failed")
     p.set_defaults(func=_submit)
     for name, fn, text in (("status", _status, "a Dask cluster's state, scheduler, dashboard and containers"),

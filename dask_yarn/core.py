@@ -21,17 +21,17 @@ from dask.utils import parse_timedelta
 from distributed import LocalCluster
 from distributed.core import Status
 from distributed.deploy.spec import SpecCluster
-from distributed.diagnostics.plugin import SchedulerPlugin
 from distributed.utils import Log, Logs, get_ip
 from tornado.ioloop import PeriodicCallback
 
-from knit.exceptions import ApplicationFailed, KnitException, SpecError
-from knit.states import ContainerState
+from knit import secret_envvars as secret_envvars_
+from knit.exceptions import ApplicationFailed, SpecError
 
 from . import config, security as dask_security
 from .compat import Knit02Cluster, pick
 from .config import memory_mb, positive_int
 from .errors import ClusterStateError, WorkerNotFound
+from .watch import WatchYarn
 from .jobs import (ADDRESS_KEY, CLUSTER_KEY, DASHBOARD_KEY, DRIVER, ENDED, SCHEDULER, WEB_TARGET_KEY, MiB,
                    YarnApp, YARNScheduler, YARNWorker)
 
@@ -52,7 +52,7 @@ def _command(settings: dict) -> str:
     return f"${{PYTHON_BIN:-python3}} {os.path.basename(RUNNER)} {encoded}"
 
 
-class DaskYARNCluster(Knit02Cluster, SpecCluster):
+class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
     """A Dask cluster on YARN: one worker per YARN container, the scheduler here or in a container.
 
     ``cluster = DaskYARNCluster(env='my/conda/env.zip')`` starts a scheduler; ``cluster.start(8, cpu=2,
@@ -69,7 +69,8 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
     ApplicationMaster; the cluster outlives this process (until ``close()`` from any process,
     :meth:`from_application_id`, or ``idle_timeout`` with no client, task or cluster object).
 
-    Dead workers' containers are replaced (``worker_restarts``). If the application ends under the cluster,
+    Dead workers' containers are replaced (``worker_restarts``); those the cluster took away (node lost,
+    preempted) are replaced by the ApplicationMaster under the same name, spending nothing. If the application ends under the cluster,
     work is cancelled with its diagnostics and ``wait_for_workers`` raises :class:`knit.ApplicationFailed`.
 
     Parameters
@@ -93,6 +94,9 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
         More ``dask worker`` options (``yarn.worker.extra-args``).
     worker_env, envvars : dict, optional
         Environment variables of every container of the cluster (over ``yarn.worker.env-vars``).
+    secret_envvars : dict, optional
+        Environment variables of every container whose values stay out of the spec, argv and every log
+        (``Knit.start(secret_envvars=)``: a private file the launch script sources).
     worker_restarts : int, optional
         Dead worker containers replaced over the cluster's life (-1: no limit; ``yarn.worker.restarts``).
     scheduler_vcores, scheduler_memory : int or str, optional
@@ -126,7 +130,8 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
                  channels: list[str] | None = None, ip: str | None = None, *, n_workers: int | None = None,
                  deploy_mode: str | None = None, worker_vcores: int | None = None, worker_memory: Any = None,
                  worker_class: str | None = None, worker_extra_args: list[str] | None = None,
-                 worker_env: dict | None = None, envvars: dict | None = None, worker_restarts: int | None = None,
+                 worker_env: dict | None = None, envvars: dict | None = None,
+                 secret_envvars: dict[str, str] | None = None, worker_restarts: int | None = None,
                  scheduler_vcores: int | None = None, scheduler_memory: Any = None, queue: str | None = None,
                  app_name: str | None = None, files: list[str] | None = None, dashboard_address: str | None = None,
                  idle_timeout: Any = None, knit: Any = None, asynchronous: bool = False, loop: Any = None,
@@ -159,6 +164,7 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
         self._queue, self._app_name = pick(queue, "queue"), app_name or name or cfg("app-name")
         self._files = [*(files or []), RUNNER]
         self._envvars = {**cfg("worker.env-vars"), **(worker_env or {}), **(envvars or {})}
+        self._secret_envvars = secret_envvars_.check(secret_envvars, self._envvars)
         self._conda_pars = kwargs.pop("conda_pars", None)  # knit 0.2: CondaCreator arguments for packages=
         if knit is not None and kwargs:
             raise SpecError(f"pass Knit options {sorted(kwargs)} to the Knit given as knit=, not here")
@@ -184,7 +190,8 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
         self.local_cluster: LocalCluster | None = None
         self._adaptive_ref: Any = None
         self._watching = asyncio.Lock()
-        self._app = YarnApp(knit)
+        self._app = YarnApp(knit, wanted=lambda name: name in self.worker_spec)
+        self._platform_faults: set[str] = set()  # container ids whose end the AM repairs (dask_yarn/watch.py)
         self._adopted = {n: c for n, c in workers.items() if c is not None}
         spec = self._worker_spec(settings["vcores"], settings["memory"])
         worker_spec = {n: spec if c is None else self._worker_spec(c["vcores"], c["memory"]) for n, c in
@@ -249,7 +256,8 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
         remote, s = self.deploy_mode == "remote", self._settings
         kwargs = {"cmd": _command(s), "files": self._files, "env": self._env, "envvars": self._envvars or None,
                   "app_name": self._app_name, "queue": self._queue, "max_restarts": 0, "keep_alive": True,
-                  "idle_timeout": s["idle_timeout"], "detached": remote, "secret_files": self._secret_files or None}
+                  "idle_timeout": s["idle_timeout"], "detached": remote, "secret_files": self._secret_files or None,
+                  "secret_envvars": self._secret_envvars or None}
         if remote:  # the scheduler's (and a submitted script's) container; their end ends the application
             names = [SCHEDULER] + ([DRIVER] if s["script"] else [])
             kwargs.update(num_containers=len(names), names=names, finish_with=names,
@@ -399,70 +407,6 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
         if self.status in (Status.closing, Status.closed):
             raise ClusterStateError("the cluster is closed")
 
-    # -- watching YARN -------------------------------------------------------------------------------------
-
-    async def _watch(self) -> None:
-        """Once a second: replace workers whose containers died; notice the application's end."""
-        if self.status != Status.running or self._app.gone or self.app_id is None or self._watching.locked():
-            return
-        async with self._watching:
-            await self._check_containers()
-
-    async def _check_containers(self) -> None:
-        try:
-            containers = await self._app.containers()
-        except ApplicationFailed:
-            await self._app_ended()
-            return
-        except KnitException as e:
-            logger.warning("checking YARN application %s failed: %s", self.app_id, e)
-            return
-        except RuntimeError:  # "cannot schedule new futures after shutdown": this process is exiting
-            return
-        latest = {c["name"]: c for c in containers if c.get("name")}  # the AM lists oldest first
-        for name, job in list(self.workers.items()):
-            c = latest.get(name)
-            if job.status == Status.running and c and c["state"] in ENDED and self.status == Status.running:
-                await job.ended()
-                del self.workers[name]
-                self._replace(name, c)
-        if set(self.worker_spec) - set(self.workers):
-            self._correct_state()  # a replacement, or a worker SpecCluster closed as lost
-
-    def _replace(self, name: str, c: dict) -> None:
-        """A worker's container ended on its own: replace it under a new name (if it failed and restarts are
-        left), or drop it from the spec (it exited cleanly)."""
-        spec = self.worker_spec.pop(name, None)
-        left = self.worker_restarts < 0 or self.restarts_used < self.worker_restarts
-        restart = c["state"] != ContainerState.SUCCEEDED and left
-        self._log(f"Worker {name} ({c['id']}) ended {c['state']}, exit status {c.get('exit_status')}: "
-                  f"{c.get('diagnostics') or ''}" + ("; replacing it" if restart and spec else ""))
-        if restart and spec is not None:
-            self.restarts_used += 1
-            self.worker_spec[next(iter(self.new_worker_spec()))] = spec
-
-    async def _app_ended(self) -> None:
-        """The application ended under us: fail fast, with its diagnostics. A local scheduler stays up (until
-        ``close()``) so that clients hear why: their futures are cancelled with the reason, and so is new work."""
-        report = await asyncio.to_thread(self.knit.report)
-        self.app_error = ApplicationFailed(
-            f"YARN application {self.app_id} ended {report.get('state')} ({report.get('final_status')}): "
-            f"{report.get('diagnostics') or 'no diagnostics'}")
-        logger.error("%s", self.app_error)
-        self._log(str(self.app_error))
-        self._app.gone = True
-        self.status = Status.failed
-        if self._adaptive_ref is not None:
-            self._adaptive_ref.stop()
-        for job in list(self.workers.values()):
-            await job.ended()
-        self.workers.clear()
-        self.worker_spec.clear()
-        if self.local_cluster is not None:
-            plugin = _RefuseWork(str(self.app_error))
-            self.scheduler.add_plugin(plugin)
-            plugin.cancel_all(self.scheduler)
-
     async def _wait_for_workers(self, n_workers: int = 0, timeout: Any = None) -> None:
         waiting = asyncio.ensure_future(super()._wait_for_workers(n_workers, timeout))
         while not waiting.done():
@@ -488,26 +432,3 @@ class DaskYARNCluster(Knit02Cluster, SpecCluster):
 
     def __repr__(self) -> str:
         return super().__repr__()[:-1] + f", app_id={self.app_id!r})"
-
-
-class _RefuseWork(SchedulerPlugin):
-    """Cancels every client's futures, and any new work, with the reason the cluster died."""
-
-    name = "dask-yarn-application-ended"
-
-    def __init__(self, msg: str):
-        self.msg = msg
-
-    def cancel_all(self, scheduler: Any) -> None:
-        for client_id, cs in list(scheduler.clients.items()):
-            self._cancel(scheduler, client_id, [ts.key for ts in cs.wants_what])
-
-    def update_graph(self, scheduler: Any, *, client: str, keys: set, **kwargs: Any) -> None:
-        self._cancel(scheduler, client, list(keys))
-
-    def _cancel(self, scheduler: Any, client: str, keys: list) -> None:
-        # Only the client is told: releasing the keys in the scheduler would send further, reason-less
-        # cancellations that replace this message.
-        if keys:
-            scheduler.report({"op": "cancelled-keys", "keys": keys, "reason": "yarn-application-ended",
-                              "msg": self.msg}, client=client)

@@ -35,12 +35,16 @@ class YarnApp:
 
     Workers opened together (one ``scale()``) are requested together: the first batch is the application's
     own spec (``submit`` holds the other ``Knit.start`` keywords), later ones one ``add_containers`` each.
+    ``wanted(name)`` says whether the cluster still wants a worker of that name (it is in its spec).
     """
 
-    def __init__(self, knit: Any, submit: dict | None = None):
+    def __init__(self, knit: Any, submit: dict | None = None, wanted: Any = lambda name: False):
         self.knit = knit
         self.submit = submit
+        self.wanted = wanted
         self.requested: set[str] = set()  # names with a live request of ours (or adopted)
+        #: names whose container the AM is replacing (a platform fault) -> the addresses the name had then
+        self.replacing: dict[str, set[str]] = {}
         self.gone = False  # killed, or ended under us
         self.on_submit: Any = None  # called (in a thread, in the background) once the application is submitted
         self.security: Any = None  # the cluster's distributed.Security (None: plain TCP), set as it starts
@@ -151,8 +155,13 @@ class YARNWorker(ProcessInterface):
     async def close(self) -> None:
         if self.status == Status.running and not self.app.gone:
             self.status = Status.closing
-            await self._retire()
-            await self.app.remove(self.name)
+            if self.name in self.app.replacing and self.app.wanted(self.name):
+                # Closed as lost while the AM brings its container back under this name: keep that request
+                # (the next YARNWorker of this name adopts it).
+                logger.info("worker %s: its container is being replaced by the ApplicationMaster", self.name)
+            else:
+                await self._retire()
+                await self.app.remove(self.name)
         await super().close()
 
     async def _retire(self) -> None:

@@ -2,8 +2,8 @@
 
 YARN's application states (``YarnApplicationState``), final statuses (``FinalApplicationStatus``),
 log-aggregation statuses (``LogAggregationStatus``), node and queue states (``NodeState``, ``QueueState``),
-and Knit's own container states (the ApplicationMaster's ``ContainerTracker.State``, what
-``Knit.get_containers()`` reports). The Java unit test ``org.knit.common.SharedFilesTest`` checks the file
+Knit's own container states (the ApplicationMaster's ``ContainerTracker.State``, what
+``Knit.get_containers()`` reports) and exit classes (its ``ExitClassifier.ExitClass``, lower case). The Java unit test ``org.knit.common.SharedFilesTest`` checks the file
 against those enums, so Python cannot hold a name Java or YARN lacks.
 
 Each family is a ``str`` enum, so members compare equal to the strings in REST and gateway answers
@@ -62,3 +62,6 @@ ContainerState = _enum("ContainerState", _DATA["container"]["states"])
 CONTAINER_ENDED: frozenset = _subset(ContainerState, _DATA["container"]["ended"])
 #: Container states whose process was started, so its NodeManager holds logs.
 CONTAINER_LAUNCHED: frozenset = _subset(ContainerState, _DATA["container"]["launched"])
+#: What a container's end means (``exit_class`` of ``Knit.get_containers()``, the AM's ``ExitClassifier``):
+#: ``platform`` ends (node lost, preempted) are replaced by the AM itself, under the same name, for free.
+ExitClass = _enum("ExitClass", _DATA["exit_class"]["values"])

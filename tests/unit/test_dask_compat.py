@@ -8,7 +8,7 @@ import pytest
 
 from dask_yarn import ClusterStateError, DaskYARNCluster, WorkerNotFound
 from knit.exceptions import SpecError
-from unit.test_dask_yarn import TEST_CONFIG, FakeKnit, no_client_jvm, openssl_identity  # noqa: F401 (fixtures)
+from dask_fakes import TEST_CONFIG, FakeKnit, no_client_jvm, openssl_identity  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(autouse=True)

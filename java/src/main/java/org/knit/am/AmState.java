@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.CreateFlag;
 import org.apache.hadoop.fs.FileContext;
@@ -25,9 +26,14 @@ import org.apache.hadoop.fs.permission.FsPermission;
  * the call returns), and by the heartbeat before each allocate call (the call that acknowledges the completions
  * of the previous response, YARN-1372: an attempt that dies before it only loses what the next one is told
  * again).
+ *
+ * <p>The application's key-value store ({@link KeyValueStore}) is kept beside it, in {@value #KEYS_FILE}, written
+ * the same way on every change.
  */
 final class AmState {
   static final String FILE = "am-state.json";
+  static final String KEYS_FILE = "am-keys.json";
+
   private static final FsPermission PRIVATE = new FsPermission((short) 0600);
 
   /** A consistent copy of the tracker, taken under its lock. */
@@ -51,6 +57,7 @@ final class AmState {
   }
 
   private final FileContext fc;
+  private final Path dir;
   private final Path file;
   private final Path tmp;
   private final int attempt;
@@ -58,6 +65,7 @@ final class AmState {
 
   AmState(Configuration conf, Path stagingDir, int attempt) throws IOException {
     this.fc = FileContext.getFileContext(stagingDir.toUri(), conf);
+    this.dir = stagingDir;
     this.file = new Path(stagingDir, FILE);
     this.tmp = new Path(stagingDir, "." + FILE + ".tmp");
     this.attempt = attempt;
@@ -73,27 +81,45 @@ final class AmState {
     doc.attempt = attempt;
     doc.records = s.records;
     doc.counts = s.counts;
-    byte[] bytes = Json.toJson(doc).getBytes(StandardCharsets.UTF_8);
-    try (OutputStream out = fc.create(tmp, EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE),
-        Options.CreateOpts.perms(PRIVATE), Options.CreateOpts.createParent())) {
-      out.write(bytes);
-    }
-    fc.rename(tmp, file, Options.Rename.OVERWRITE);
+    write(file, tmp, Json.toJson(doc));
     savedVersion = s.version;
+  }
+
+  /** Writes the key-value store (the caller orders the writes: {@link KeyValueStore} holds its lock). */
+  void saveKeys(Map<String, String> values) throws IOException {
+    write(new Path(dir, KEYS_FILE), new Path(dir, "." + KEYS_FILE + ".tmp"), Json.toJson(values));
+  }
+
+  /** The key-value store a previous attempt kept (empty if none). */
+  Map<String, String> loadKeys() throws IOException {
+    return Json.stringMap(read(new Path(dir, KEYS_FILE)));
   }
 
   /** The previous attempt's state, or null if it left none. */
   Doc load() throws IOException {
-    if (!fc.util().exists(file)) {
+    String json = read(file);
+    return json == null ? null : Json.fromJson(json, Doc.class);
+  }
+
+  private void write(Path target, Path partial, String json) throws IOException {
+    try (OutputStream out = fc.create(partial, EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE),
+        Options.CreateOpts.perms(PRIVATE), Options.CreateOpts.createParent())) {
+      out.write(json.getBytes(StandardCharsets.UTF_8));
+    }
+    fc.rename(partial, target, Options.Rename.OVERWRITE);
+  }
+
+  private String read(Path path) throws IOException {
+    if (!fc.util().exists(path)) {
       return null;
     }
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    try (InputStream in = fc.open(file)) {
+    try (InputStream in = fc.open(path)) {
       byte[] b = new byte[65536];
       for (int n; (n = in.read(b)) > 0; ) {
         buf.write(b, 0, n);
       }
     }
-    return Json.fromJson(new String(buf.toByteArray(), StandardCharsets.UTF_8), Doc.class);
+    return new String(buf.toByteArray(), StandardCharsets.UTF_8);
   }
 }

@@ -81,7 +81,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   /** Ended without unregistering (the RM ended the attempt, or unregistering failed): containers keep running. */
   private volatile boolean abandoned;
   private final CountDownLatch done = new CountDownLatch(1);
-  private final KeyValueStore kv = new KeyValueStore();
+  private final KeyValueStore kv;
   /**
    * Open once registration has returned and the containers are requested (or taken over). The RM reports the app
    * RUNNING (so Python may connect) while our register call is still returning; gateway calls wait for this.
@@ -116,6 +116,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     this.stagingDir = stagingDir == null ? null : new Path(stagingDir);
     this.launcher = new ContainerLauncher(spec, conf, tracker, credentials, this.stagingDir);
     this.state = stagingDir == null ? null : new AmState(conf, this.stagingDir, attempt);
+    this.kv = new KeyValueStore(state == null ? null : state::saveKeys);
     this.tokenRenewer = new CredentialRenewer(conf, spec, credentials, launcher::tokensRenewed);
   }
 
@@ -160,6 +161,9 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     GatewayServer gateway = AmGateway.start(entryPoint, keys);
     String host = System.getenv(Environment.NM_HOST.name());
     ContainerToken token = new ContainerToken(keys.secret);
+    if (attempt > 1 && state != null) {
+      kv.restore(state.loadKeys());  // before anyone can read it: the gateway waits for ready, the web server is not up
+    }
     WebServer web = new WebServer(kv, token, entryPoint::lastCall);
     String webUrl = "http://" + host + ":" + web.port();
     shareWithContainers(token, webUrl);

@@ -26,6 +26,21 @@ public class ExitClassifierTest {
     assertEquals("exit status " + exit, expected, classify(status(exit, "YARN says why")).exitClass);
   }
 
+  /** Python reads the class names from knit/shared/states.json: exactly these, in this order. */
+  @Test
+  public void theSharedFileNamesEveryClass() {
+    java.util.List<String> ours = new java.util.ArrayList<>();
+    for (ExitClass c : ExitClass.values()) {
+      ours.add(c.json());
+    }
+    java.util.List<String> shared = new java.util.ArrayList<>();
+    for (com.google.gson.JsonElement e : org.knit.common.SharedFiles.json("states.json")
+        .getAsJsonObject("exit_class").getAsJsonArray("values")) {
+      shared.add(e.getAsString());
+    }
+    assertEquals(ours, shared);
+  }
+
   @Test
   public void success() {
     assertClass(ExitClass.SUCCESS, ContainerExitStatus.SUCCESS);

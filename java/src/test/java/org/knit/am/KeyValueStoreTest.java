@@ -4,9 +4,42 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.fail;
 
+import java.io.File;
+import java.util.Collections;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
 public class KeyValueStoreTest {
+  @Rule
+  public TemporaryFolder tmp = new TemporaryFolder();
+
+  /** Attempt 2 starts with what attempt 1 held, through a real AmState file (local file system), 0600. */
+  @Test
+  public void aNextAttemptStartsWithThePreviousOnesValues() throws Exception {
+    Path dir = new Path(tmp.getRoot().toURI());
+    AmState one = new AmState(new YarnConfiguration(), dir, 1);
+    KeyValueStore first = new KeyValueStore(one::saveKeys);
+    first.put("dask.scheduler-address", "tls://h:1");
+    first.put("knit.web-target", "http://h:2");
+    first.put("gone", "soon");
+    first.put("gone", null);
+
+    AmState two = new AmState(new YarnConfiguration(), dir, 2);
+    KeyValueStore second = new KeyValueStore(two::saveKeys);
+    second.restore(two.loadKeys());
+    assertEquals("tls://h:1", second.get("dask.scheduler-address"));
+    assertEquals("http://h:2", second.get("knit.web-target"));
+    assertNull(second.get("gone"));
+    File f = new File(tmp.getRoot(), AmState.KEYS_FILE);
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+        java.nio.file.Files.getPosixFilePermissions(f.toPath())));
+    assertEquals(Collections.emptyMap(), new AmState(new YarnConfiguration(), new Path(tmp.newFolder().toURI()), 2)
+        .loadKeys());
+  }
+
   @Test
   public void setsGetsAndRemoves() {
     KeyValueStore kv = new KeyValueStore();
