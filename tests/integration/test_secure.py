@@ -108,7 +108,7 @@ def rest_calls(api: YARNAPI, cluster, app_id: str) -> None:
     """YARNAPI through SPNEGO: nodes, scheduler, apps, status."""
     assert len(api.nodes()) == cluster.nodes
     assert api.scheduler()  # the scheduler's description
-    assert app_id in [a["id"] for a in api.apps(states=None)]
+    assert app_id in [a["id"] for a in api.list_apps(states=None)]
     assert api.status(app_id)["user"] == "alice"
 
 
@@ -185,7 +185,7 @@ def test_no_credentials_is_a_clear_error_before_anything_is_uploaded(no_ticket, 
     def submitted() -> list:
         api = YARNAPI(conf=Knit().conf, principal=user(no_ticket, "alice")["principal"],
                       keytab=user(no_ticket, "alice")["keytab"])
-        return [a["id"] for a in api.apps(states=None, name=name)]
+        return [a["id"] for a in api.list_apps(states=None, name=name)]
 
     def uploaded() -> str:
         return hadoop(no_ticket, alice_ticket, "fs", "-ls", "-R", "/user/alice")
