@@ -39,10 +39,15 @@ public class Sha256MemoTest {
     return real;
   }
 
-  @Test
-  public void aNewProcessTrustsTheMemoForAnUnchangedFile() throws Exception {
+  private File envFile() throws Exception {
     File f = tmp.newFile("env.zip");
     Files.write(f.toPath(), "content".getBytes(StandardCharsets.UTF_8));
+    return f;
+  }
+
+  @Test
+  public void aNewProcessTrustsTheMemoForAnUnchangedFile() throws Exception {
+    File f = envFile();
     Path memo = tmp.getRoot().toPath().resolve("memo");
     String real = hashThenForge(f, memo);
     assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(memo)));
@@ -57,9 +62,8 @@ public class Sha256MemoTest {
 
   @Test
   public void aMemoOthersMayWriteIsIgnored() throws Exception {
-    File f = tmp.newFile("env.zip");
-    Files.write(f.toPath(), "content".getBytes(StandardCharsets.UTF_8));
     Path memo = tmp.getRoot().toPath().resolve("memo");
+    File f = envFile();
     String real = hashThenForge(f, memo);
     Files.setPosixFilePermissions(memo, PosixFilePermissions.fromString("rwxrwxrwx"));
     assertEquals(real, Sha256.of(f));
