@@ -126,8 +126,8 @@ def one_phases_run(rm_web: str, n: int) -> dict[str, float]:
     from knit import gateway
     cluster = Cluster(rm_web)
     stamps = tempfile.mkdtemp(prefix="knit-phases-")
-    k = Knit()
     t0 = time.time()
+    k = Knit()
     gateway.client()
     out = {"client JVM ready": time.time() - t0}
     app_id = k.start(f"date +%s.%N > {stamps}/$CONTAINER_ID; exec {CMD}", num_containers=n, memory=MEMORY)
