@@ -10,9 +10,14 @@ processes have been launched, read from each NodeManager's REST API, the same wa
 - ``DistributedShell``: ``hadoop jar hadoop-yarn-applications-distributedshell-<v>.jar`` for the same job,
   through the cluster's launcher (a fresh client JVM each time, like a cold start).
 
+With ``--phases`` it breaks a cold ``start()`` (a fresh process each run) into its phases instead, each as seconds
+since the call: client JVM ready → submitted (``start()`` returned) → AM registered (the RM reports the
+application RUNNING) → first container requested → all allocated → start sent → all RUNNING (the NodeManagers'
+"started", from the AM's records) → every command's first line (a timestamp each container writes).
+
 Usage::
 
-    python benchmarks/start_latency.py [--cluster-dir /tmp/knit-dev] [--runs 5] [--containers 4]
+    python benchmarks/start_latency.py [--cluster-dir /tmp/knit-dev] [--runs 5] [--containers 4] [--phases]
 
 Without ``--cluster-dir`` (or ``$KNIT_TEST_CLUSTER``) a two-node local cluster is started and stopped.
 """
@@ -115,6 +120,57 @@ def one_knit_run(rm_web: str, n: int) -> dict[str, float]:
     return {"cold": cold, "second": warm, "add": add}
 
 
+def one_phases_run(rm_web: str, n: int) -> dict[str, float]:
+    """In a fresh process: one cold start(), timed phase by phase (seconds since the call)."""
+    import tempfile
+    from knit import gateway
+    cluster = Cluster(rm_web)
+    stamps = tempfile.mkdtemp(prefix="knit-phases-")
+    t0 = time.time()
+    k = Knit()
+    gateway.client()
+    out = {"client JVM ready": time.time() - t0}
+    app_id = k.start(f"date +%s.%N > {stamps}/$CONTAINER_ID; exec {CMD}", num_containers=n, memory=MEMORY)
+    out["submitted"] = time.time() - t0
+    try:
+        while cluster.app(app_id)["state"] != "RUNNING":
+            time.sleep(0.02)
+        out["AM registered (app RUNNING)"] = time.time() - t0
+        while len(os.listdir(stamps)) < n:
+            if time.time() - t0 > DEADLINE:
+                raise TimeoutError(f"{app_id}: {n} containers did not run their command in {DEADLINE:.0f} s")
+            time.sleep(0.02)
+        records = k.get_containers()
+        for key, label in (("request_time", "first container requested"), ("allocate_time", "all allocated"),
+                           ("launch_time", "all start requests sent"), ("start_time", "all RUNNING")):
+            values = [r[key] / 1000 - t0 for r in records]
+            out[label] = min(values) if key == "request_time" else max(values)
+        out["every command's first line"] = max(float(open(os.path.join(stamps, f)).read()) - t0
+                                                 for f in os.listdir(stamps))
+    finally:
+        k.kill()
+    return out
+
+
+def phases(rm_web: str, n: int, runs: int) -> None:
+    rows = []
+    for i in range(runs):
+        proc = subprocess.run([sys.executable, __file__, "--one-phases-run", rm_web, str(n)], capture_output=True,
+                              text=True, timeout=600, cwd=REPO)
+        if proc.returncode != 0:
+            raise RuntimeError(f"phases run failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        last = rows[-1]["every command's first line"]
+        print(f"run {i + 1}/{runs}: every command's first line at {last:.2f} s", flush=True)
+    print(f"\ncold start(), {n} containers of {MEMORY} MB; seconds since the call, median of {runs} fresh processes "
+          f"(load average {os.getloadavg()[0]:.2f})")
+    previous = 0.0
+    for key in rows[0]:
+        value = statistics.median(r[key] for r in rows)
+        print(f"  {key:32s} {value:6.2f}  (+{value - previous:5.2f})")
+        previous = value
+
+
 def knit_run(rm_web: str, n: int) -> dict[str, float]:
     proc = subprocess.run([sys.executable, __file__, "--one-knit-run", rm_web, str(n)], capture_output=True,
                           text=True, timeout=1800, cwd=REPO)
@@ -166,8 +222,13 @@ def main() -> None:
     parser.add_argument("--cluster-dir", default=os.environ.get("KNIT_TEST_CLUSTER"))
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--containers", type=int, default=4)
+    parser.add_argument("--phases", action="store_true", help="break a cold start() into its phases")
     parser.add_argument("--one-knit-run", nargs=2, metavar=("RM_WEB", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--one-phases-run", nargs=2, metavar=("RM_WEB", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one_phases_run:
+        print(json.dumps(one_phases_run(args.one_phases_run[0], int(args.one_phases_run[1]))))
+        return
     if args.one_knit_run:
         try:
             print(json.dumps(one_knit_run(args.one_knit_run[0], int(args.one_knit_run[1]))))
@@ -178,6 +239,13 @@ def main() -> None:
     local = LocalCluster.attach(args.cluster_dir) if args.cluster_dir else LocalCluster(nodes=2).start()
     os.environ.update({k: local.environ()[k] for k in ("HADOOP_CONF_DIR", "PATH")})
     n = args.containers
+    if args.phases:
+        try:
+            phases(local.rm_web_address, n, args.runs)
+        finally:
+            if not args.cluster_dir:
+                local.stop()
+        return
     try:
         cluster = Cluster(local.rm_web_address)
         knit_runs, ds_runs = [], []

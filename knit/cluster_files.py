@@ -17,6 +17,25 @@ log4j.logger.org.apache.hadoop.util.NativeCodeLoader=ERROR
 log4j.logger.org.apache.hadoop.metrics2=ERROR
 """
 
+#: The cluster JVM's log keeps the daemons' and applications' lifecycle at INFO, but not the ~30 INFO lines each
+#: container costs (state transitions, audit lines, scheduler assignments): at 1000 containers that is 30 000
+#: lines formatted on the 2 cores that run the containers (issue 15; ARCHITECTURE.md, "Lean test cluster").
+LOG4J_QUIET_PER_CONTAINER = "".join(f"log4j.logger.org.apache.hadoop.yarn.server.{name}=WARN\n" for name in (
+    "nodemanager.containermanager.container.ContainerImpl",
+    "nodemanager.containermanager.monitor.ContainersMonitorImpl",
+    "nodemanager.containermanager.AuxServices",
+    "nodemanager.containermanager.scheduler.ContainerScheduler",
+    "nodemanager.containermanager.launcher.ContainerCleanup",
+    "nodemanager.NMAuditLogger",
+    "resourcemanager.rmcontainer.RMContainerImpl",
+    "resourcemanager.RMAuditLogger",
+    "resourcemanager.scheduler.AbstractYarnScheduler",
+    "resourcemanager.scheduler.common.fica.FiCaSchedulerNode",
+    "resourcemanager.scheduler.capacity.allocator.AbstractContainerAllocator",
+    "resourcemanager.scheduler.capacity.AbstractParentQueue",
+    "resourcemanager.scheduler.capacity.ParentQueue",
+))
+
 _LAUNCHER = """\
 #!/usr/bin/env bash
 # Hadoop command-line launcher for the Knit local cluster in {dir} (written by knit.localcluster).

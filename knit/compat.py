@@ -4,7 +4,6 @@ Kept here so the classes say once, in one place, what they accept only for knit 
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import warnings
@@ -47,20 +46,6 @@ def creator_args(conda_envs: Any, channels: Any, miniconda_url: Any, tool: Any,
     return conda_envs, channels, miniconda_url, tool
 
 
-def same_file_in(entries: list[dict], path: str) -> bool:
-    """Whether ``entries`` (the client JVM's ``listDir`` of the deps dir) hold ``path``'s content: a copy of its
-    size and SHA-256 stored under the content-addressed name ``<sha256[:16]>-<name>`` (:mod:`knit.deps`)."""
-    size = os.path.getsize(path)
-    if not any(e["size"] == size and e.get("sha256") for e in entries):
-        return False  # no hashing of a big file that cannot match
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    sha = digest.hexdigest()
-    return any(e["sha256"] == sha and e["size"] == size and e["name"].startswith(sha[:16] + "-") for e in entries)
-
-
 class Knit02:
     """knit 0.2's methods of :class:`knit.Knit` that today's API has no other use for (a mixin)."""
 
@@ -69,10 +54,14 @@ class Knit02:
     deps_dir: str
     _conf_json: str
 
-    def _deps(self) -> list[dict]:
-        return json.loads(gateway.client().call("listDir", self.deps_dir, self._conf_json))
-
     def check_needs_upload(self, path: str) -> bool:
         """Whether ``start()`` would upload local file ``path`` (knit 0.2): unless ``upload_always``, not when
-        ``.knitDeps`` holds a file of that name with the same size and SHA-256."""
-        return self.upload_always or not same_file_in(self._deps(), path)
+        ``.knitDeps`` holds a file of that name with the same size and SHA-256.
+
+        The client JVM answers from the file's remembered hash (per path, size, mtime and inode; across processes)
+        and the one deps-dir copy that hash names: no re-hash of an unchanged file, two HDFS calls."""
+        if self.upload_always:
+            return True
+        os.stat(path)  # FileNotFoundError for a missing file, as before
+        copy = gateway.client().call("depsCopy", self.deps_dir, os.path.abspath(path), self._conf_json)
+        return json.loads(copy) is None

@@ -350,7 +350,9 @@ class Knit(compat.Knit02, deps.DepsMethods, master.MasterLink):
         list of dict
             ``id``, ``state`` (REQUESTED ALLOCATED RUNNING SUCCEEDED FAILED KILLED RELEASED),
             ``node_id``, ``node_http_address``, ``vcores``, ``memory``, ``exit_status``, ``exit_class``,
-            ``diagnostics``, ``restarts``, ``replaces``, ``start_time``, ``finish_time``, ``request_id``.
+            ``diagnostics``, ``restarts``, ``replaces``, ``request_time``, ``allocate_time``, ``launch_time`` (the
+            AM sent the start request), ``start_time`` (RUNNING), ``finish_time`` (ms since the epoch, 0 until
+            then), ``request_id``.
             ``exit_class`` (null while live): ``success``, ``user``, ``memory`` (these two spend
             ``max_restarts``), ``platform`` (node lost, preempted: replaced for free), ``removed`` or ``lost``.
             The last 1000 ended containers are listed; :meth:`get_container_counts` has the totals.

@@ -36,6 +36,7 @@ from py4j.protocol import Py4JError, Py4JJavaError, Py4JNetworkError
 from .exceptions import (ApplicationNotFound, ConfigError, GatewayError, KerberosError, KnitException,
                          PermissionDenied, SpecError, YARNError)
 from . import redact
+from .cache import cache_root
 from .hadoop_jvm import java_executable, jvm_options
 from .master_gateway import open_master
 
@@ -166,7 +167,10 @@ def client_command(java: str, classpath: str, conn_file: str, workdir: str) -> l
         with open(argfile, "w") as f:
             f.write(f"-cp {_argfile_escape(classpath)}\n")
         cp_args = [f"@{argfile}"]
-    return [java, *options, *krb5_options(), CLIENT_HEAP, "-XX:+UseSerialGC", *cp_args, GATEWAY_MAIN, conn_file]
+    # The SHA-256 memo (org.knit.client.Sha256): a new process does not re-hash an unchanged environment.
+    memo = f"-Dknit.sha256.memo={cache_root() / 'sha256'}"
+    return [java, *options, *krb5_options(), CLIENT_HEAP, "-XX:+UseSerialGC", memo, *cp_args, GATEWAY_MAIN,
+            conn_file]
 
 
 def krb5_options(environ: dict[str, str] | None = None) -> list[str]:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cluster_control
-from .cluster_files import LOG4J, write_launchers, write_node_python
+from .cluster_files import LOG4J, LOG4J_QUIET_PER_CONTAINER, write_launchers, write_node_python
 from .exceptions import ClusterError
 from .hadoop_jars import _artifact, hadoop_lib_dir, hadoop_version, localcluster_jar, pom_path  # noqa: F401
 from .hadoop_jvm import java_executable, java_home, jvm_options
@@ -341,7 +341,7 @@ class LocalCluster:
         conf_dir = self.dir / "conf"
         conf_dir.mkdir(exist_ok=True)
         (conf_dir / "log4j.properties").write_text(LOG4J.format(level="WARN"))
-        (self.dir / "log4j-cluster.properties").write_text(LOG4J.format(level="INFO"))
+        (self.dir / "log4j-cluster.properties").write_text(LOG4J.format(level="INFO") + LOG4J_QUIET_PER_CONTAINER)
         # Emptied before the JVM starts: its Configurations would read a previous run's site files.
         shutil.rmtree(self.dir / SERVER_CONF, ignore_errors=True)
         (self.dir / SERVER_CONF).mkdir()

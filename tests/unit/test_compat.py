@@ -235,18 +235,6 @@ def test_yarnapi_apps_is_a_list_of_ids_and_app_containers_takes_info():
     assert api.kill("not-an-app") is False  # knit 0.2: False, not an exception, for what cannot be killed
 
 
-def test_same_file_in_finds_the_content_addressed_copy(tmp_path):
-    f = tmp_path / "dev.zip"
-    f.write_bytes(b"content")
-    sha = "ed7002b439e9ac845f22357d822bac1444730fbdb6016d3ec9432297b9ec9f73"  # sha256(b"content")
-    stored = f"{sha[:16]}-dev.zip"
-    assert compat.same_file_in([{"name": stored, "size": 7, "sha256": sha}], str(f))
-    assert not compat.same_file_in([{"name": stored, "size": 7, "sha256": "0" * 64}], str(f))
-    assert not compat.same_file_in([{"name": stored, "size": 7, "sha256": None}], str(f))  # none recorded
-    assert not compat.same_file_in([{"name": stored, "size": 8, "sha256": sha}], str(f))
-    assert not compat.same_file_in([{"name": "dev.zip", "size": 7, "sha256": sha}], str(f))  # not a deps-dir name
-
-
 def test_yarnapi_auth_is_settable_as_in_knit_0_2():
     api = YARNAPI(rm="http://127.0.0.1:9")
     assert api.auth is None

@@ -33,7 +33,30 @@ final class YarnSettings {
     addresses(conf, o);
     recovery(conf, dir);
     scheduler(conf, o);
+    lean(conf);
     memoryChecks(conf, o.memoryChecks);
+  }
+
+  /**
+   * What a test cluster on one 2-core machine need not pay for, per container (issue 15; ARCHITECTURE.md,
+   * "Lean test cluster"): on a real cluster each NodeManager has its own machine, here four share two cores with
+   * the RM, HDFS and the containers.
+   *
+   * <ul>
+   *   <li>Asynchronous scheduling (YARN-5716's CapacityScheduler thread): containers are allocated as soon as
+   *       they are asked for, not on the next NodeManager heartbeat, so the heartbeat interval no longer decides
+   *       how fast a thousand containers (or an AM) are placed.</li>
+   *   <li>No per-container metrics source (a JMX bean registered and, 10 s after the end, unregistered for each
+   *       container): with the containers monitor off (see {@link #memoryChecks}) nothing would fill them.</li>
+   * </ul>
+   */
+  private static void lean(Configuration conf) {
+    String cs = "yarn.scheduler.capacity.";
+    conf.setBoolean(cs + "schedule-asynchronously.enable", true);
+    // The thread sleeps this long between passes over the nodes (default 5 ms): idle, 4 nodes every 20 ms is
+    // nothing; busy, each pass places up to the per-node limit.
+    conf.setLong(cs + "schedule-asynchronously.scheduling-interval-ms", 20);
+    conf.setBoolean(YarnConfiguration.NM_CONTAINER_METRICS_ENABLE, false);
   }
 
   /** Small allocations, fast heartbeats, every resource usable by AMs, no disk health checks. */

@@ -28,8 +28,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Heartbeat.</b> Our own loop over the synchronous AMRMClient rather than AMRMClientAsync, whose heartbeat
  * thread sleeps in {@code Thread.sleep} and cannot be woken: new requests wake this loop at once, so
- * {@code addContainers} does not wait out an idle interval. Interval: {@value #FAST_MS} ms while requests are
- * pending, then doubling up to {@value #IDLE_MS} ms when idle.
+ * {@code addContainers} does not wait out an idle interval. Interval: {@value #FIRST_MS} ms after new requests
+ * (the scheduler places them within milliseconds, and the AM only learns of it on its next heartbeat), doubling to
+ * {@value #FAST_MS} ms while requests are pending or containers come and go, then doubling up to
+ * {@value #IDLE_MS} ms when idle.
  *
  * <p><b>Threading.</b> {@link #request}, {@link #cancel} and {@link #release} are called from Py4J threads and
  * the heartbeat thread; they synchronize on this allocator, and call the AMRMClient (itself synchronized, never
@@ -46,6 +48,7 @@ import org.slf4j.LoggerFactory;
  * and AM_SHUTDOWN mean this attempt is over (the RM lost it, or started another): {@link Handler#rmCommand}.
  */
 final class ContainerAllocator {
+  static final int FIRST_MS = 50;
   static final int FAST_MS = 200;
   static final int IDLE_MS = 3000;
   private static final Logger LOG = LoggerFactory.getLogger(ContainerAllocator.class);
@@ -125,7 +128,7 @@ final class ContainerAllocator {
   }
 
   private void wake() {
-    interval = FAST_MS;
+    interval = FIRST_MS / 2; // doubled to FIRST_MS by the wait that follows
     notifyAll();
   }
 
@@ -250,7 +253,8 @@ final class ContainerAllocator {
   }
 
   private synchronized void waitForNextBeat(boolean busy) {
-    interval = busy || tracker.pending() > 0 ? FAST_MS : Math.min(IDLE_MS, interval * 2);
+    boolean active = busy || tracker.pending() > 0;
+    interval = active ? Math.min(FAST_MS, Math.max(FIRST_MS, interval * 2)) : Math.min(IDLE_MS, interval * 2);
     if (stopped) {
       return;
     }

@@ -131,6 +131,7 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
 
   void launch(ContainerRecord r) {
     launched.add(r.containerId());
+    tracker.launching(r);
     // A fresh context per container: the records are not safe to share between concurrent launches.
     Map<String, String> env = environment(r, sharedEnv);
     if (hadoopUser != null) {

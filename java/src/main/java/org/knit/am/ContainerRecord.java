@@ -35,6 +35,10 @@ public final class ContainerRecord {
   Integer exitStatus;
   ExitClass exitClass;
   String diagnostics = "";
+  /** When the AM asked for it, YARN allocated it, the AM sent the start request (ms since the epoch; 0: not yet). */
+  long requestTime;
+  long allocateTime;
+  long launchTime;
   long startTime;
   long finishTime;
   /** The user asked to remove it: its end is KILLED/RELEASED and never counts as a failure. */
@@ -86,6 +90,9 @@ public final class ContainerRecord {
     m.put("diagnostics", diagnostics);
     m.put("restarts", restarts);
     m.put("replaces", replaces);
+    m.put("request_time", requestTime);
+    m.put("allocate_time", allocateTime);
+    m.put("launch_time", launchTime);
     m.put("start_time", startTime);
     m.put("finish_time", finishTime);
     return m;
@@ -103,6 +110,9 @@ public final class ContainerRecord {
     c.exitStatus = exitStatus;
     c.exitClass = exitClass;
     c.diagnostics = diagnostics;
+    c.requestTime = requestTime;
+    c.allocateTime = allocateTime;
+    c.launchTime = launchTime;
     c.startTime = startTime;
     c.finishTime = finishTime;
     c.removeRequested = removeRequested;

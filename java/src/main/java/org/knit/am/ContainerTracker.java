@@ -3,6 +3,7 @@ package org.knit.am;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -28,6 +29,10 @@ import org.knit.am.ExitClassifier.ExitClass;
  *
  * <p>Bounded: only the last {@code keepEnded} ended records are kept (older ones are dropped from
  * {@link #snapshot}); {@link ContainerCounts} keeps the totals, and the failures that decide the outcome are kept apart.
+ *
+ * <p>Cost per event is constant, not linear in the number of records (issue 15: at 1000 containers a scan per
+ * allocation or per heartbeat is a million steps per launch): REQUESTED records wait in a queue per batch, and
+ * the live states are counted as they change.
  *
  * <p>Thread-safe: every method synchronizes on this tracker, and it never calls out while holding its lock.
  */
@@ -91,10 +96,16 @@ public final class ContainerTracker {
   private final Map<String, ContainerRecord> byContainer = new HashMap<>();
   /** Ended records in the order they ended: the oldest are dropped first. */
   private final ArrayDeque<ContainerRecord> ended = new ArrayDeque<>();
+  /** REQUESTED records by batch, oldest first; a record that left REQUESTED or its batch is skipped lazily. */
+  private final Map<Long, ArrayDeque<ContainerRecord>> waiting = new HashMap<>();
+  /** How many records are in each live state (REQUESTED, ALLOCATED, RUNNING). */
+  private final Map<State, Integer> liveCount = new EnumMap<>(State.class);
   private ContainerCounts counts = new ContainerCounts();
   private long nextRequestId;
   /** Bumped by every change, so the state store writes only when something changed. */
   private long version;
+  /** Bumped by every end: what must be durable before the next heartbeat acknowledges it (AmState). */
+  private long endVersion;
 
   /**
    * @param maxRestarts the spec's {@code max_restarts}
@@ -120,7 +131,10 @@ public final class ContainerTracker {
   public synchronized ContainerRecord request(long batchId, int memory, int vcores, int restarts, String replaces,
       String name) {
     ContainerRecord r = new ContainerRecord(nextRequestId++, batchId, memory, vcores, restarts, replaces, name);
+    r.requestTime = System.currentTimeMillis();
     byRequest.put(r.requestId, r);
+    enqueue(r);
+    countLive(State.REQUESTED, 1);
     counts.requested++;
     version++;
     return r;
@@ -146,7 +160,42 @@ public final class ContainerTracker {
    */
   public synchronized ContainerRecord allocate(Container container) {
     long batch = container.getAllocationRequestId();
+    ContainerRecord match = batch < 0 ? oldestFitting(container) : nextWaiting(batch);
+    if (match == null) {
+      return null;
+    }
+    bind(match, container);
+    transition(match, State.ALLOCATED, null, null);
+    match.allocateTime = System.currentTimeMillis();
+    return match;
+  }
+
+  private void enqueue(ContainerRecord r) {
+    waiting.computeIfAbsent(r.batchId, b -> new ArrayDeque<>()).addLast(r);
+  }
+
+  /** The oldest record still REQUESTED in {@code batch}, taken off its queue; null if none. */
+  private ContainerRecord nextWaiting(long batch) {
+    ArrayDeque<ContainerRecord> q = waiting.get(batch);
+    while (q != null && !q.isEmpty()) {
+      ContainerRecord r = q.pollFirst();
+      if (q.isEmpty()) {
+        waiting.remove(batch);
+      }
+      if (r.state == State.REQUESTED && r.batchId == batch) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A scheduler that did not echo the allocationRequestId: the oldest REQUESTED record whose memory fits (a scan,
+   * but only for such schedulers).
+   */
+  private ContainerRecord oldestFitting(Container container) {
     ContainerRecord match = null;
+    long batch = container.getAllocationRequestId();
     for (ContainerRecord r : byRequest.values()) {
       if (r.state != State.REQUESTED) {
         continue;
@@ -156,15 +205,10 @@ public final class ContainerTracker {
         break;
       }
       // Some schedulers report every container with vcores=1 (DefaultResourceCalculator): memory decides.
-      if (match == null && batch < 0 && r.memory <= container.getResource().getMemorySize()) {
+      if (match == null && r.memory <= container.getResource().getMemorySize()) {
         match = r;
       }
     }
-    if (match == null) {
-      return null;
-    }
-    bind(match, container);
-    transition(match, State.ALLOCATED, null, null);
     return match;
   }
 
@@ -270,13 +314,18 @@ public final class ContainerTracker {
     if (!ALLOWED.get(r.state).contains(to)) {
       throw new IllegalStateException("container request " + r.requestId + ": no transition " + r.state + " → " + to);
     }
+    countLive(r.state, -1);
     r.state = to;
+    if (!to.isTerminal()) {
+      countLive(to, 1);
+    }
     version++;
     long now = System.currentTimeMillis();
     if (to == State.RUNNING) {
       r.startTime = now;
     }
     if (to.isTerminal()) {
+      endVersion++;
       r.finishTime = now;
       r.exitStatus = exitStatus;
       if (diagnostics != null) {
@@ -287,6 +336,15 @@ public final class ContainerTracker {
       dropOldEnded();
     }
     return true;
+  }
+
+  private void countLive(State s, int delta) {
+    liveCount.merge(s, delta, Integer::sum);
+  }
+
+  private int liveCount(State s) {
+    Integer n = liveCount.get(s);
+    return n == null ? 0 : n;
   }
 
   private void dropOldEnded() {
@@ -325,15 +383,16 @@ public final class ContainerTracker {
   /** Gives a REQUESTED record (one restored from a previous attempt) a new batch id for this attempt's ask. */
   synchronized void rebatch(ContainerRecord r, long batchId) {
     r.batchId = batchId;
+    enqueue(r);
     version++;
   }
 
   public synchronized int pending() {
-    return live(EnumSet.of(State.REQUESTED)).size();
+    return liveCount(State.REQUESTED);
   }
 
   public synchronized boolean anyLive() {
-    return !live(EnumSet.of(State.REQUESTED, State.ALLOCATED, State.RUNNING)).isEmpty();
+    return liveCount(State.REQUESTED) + liveCount(State.ALLOCATED) + liveCount(State.RUNNING) > 0;
   }
 
   /** The records now in one of {@code states} (all live states are kept: only ended ones are dropped). */
@@ -389,7 +448,7 @@ public final class ContainerTracker {
     Map<String, Object> m = new LinkedHashMap<>();
     Map<String, Long> live = new LinkedHashMap<>();
     for (State s : EnumSet.of(State.REQUESTED, State.ALLOCATED, State.RUNNING)) {
-      live.put(s.name(), (long) live(EnumSet.of(s)).size());
+      live.put(s.name(), (long) liveCount(s));
     }
     m.put("requested", counts.requested);
     m.put("live", live);
@@ -407,6 +466,15 @@ public final class ContainerTracker {
 
   synchronized long version() {
     return version;
+  }
+
+  synchronized long endVersion() {
+    return endVersion;
+  }
+
+  /** The AM is sending the NodeManager its start request (for the launch latency in {@code containers()}). */
+  synchronized void launching(ContainerRecord r) {
+    r.launchTime = System.currentTimeMillis();
   }
 
   /** A copy of everything the next attempt needs, and the version it reflects. */
@@ -428,6 +496,11 @@ public final class ContainerTracker {
       }
       if (r.state.isTerminal()) {
         ended.addLast(r);
+      } else {
+        countLive(r.state, 1);
+      }
+      if (r.state == State.REQUESTED) {
+        enqueue(r);
       }
     }
     version++;

@@ -8,6 +8,7 @@ import org.knit.common.SecretFiles;
 import org.knit.common.Knit;
 
 import java.io.FileNotFoundException;
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -409,6 +410,18 @@ public final class ClientEntryPoint {
       FileSystem fs = dir.getFileSystem(c.conf);
       return new DepsPrune(fs, c.yarn).prune(fs.makeQualified(dir), olderThanMs);
     }));
+  }
+
+  /**
+   * The copy of local file {@code localPath} in {@code depsDir} that a submission would reuse, as {@code {name,
+   * path, size, sha256}}, or JSON null: the file's hash (remembered, {@link Sha256}) names the one copy to look
+   * at, so the answer costs one stat and one xattr read, whatever the deps dir holds (issue 15).
+   */
+  public String depsCopy(String depsDir, String localPath, String confJson) throws IOException, YarnException {
+    Cluster c = cluster(Json.stringMap(confJson));
+    Path dir = ContainerFiles.isUri(depsDir) ? ContainerFiles.hadoopPath(depsDir) : new Path(null, null, depsDir);
+    File local = new File(localPath);
+    return Json.toJson(c.as(() -> DepsFiles.copyOf(dir.getFileSystem(c.conf), dir, local)));
   }
 
   /** The files in {@code path} as {@code [{name, path, size, modification_time, sha256}]}; [] if it is absent. */

@@ -2,11 +2,14 @@ package org.knit.client;
 
 import org.knit.common.Knit;
 
+import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -112,6 +115,22 @@ final class DepsFiles {
       // no xattrs here (or one we did not write): the modification time is all there is
     }
     return used;
+  }
+
+  /** {@code {name, path, size, sha256}} of the deps-dir copy of {@code local} holding its content, else null. */
+  static Map<String, Object> copyOf(FileSystem fs, Path depsDir, File local) throws IOException {
+    String sha = Sha256.of(local);
+    Path dst = new Path(depsDir, name(sha, local.getName()));
+    FileStatus st = statOrNull(fs, dst);
+    if (st == null || st.getLen() != local.length() || !sha.equals(readSha256(fs, dst))) {
+      return null;
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", dst.getName());
+    m.put("path", st.getPath().toString());
+    m.put("size", st.getLen());
+    m.put("sha256", sha);
+    return m;
   }
 
   static FileStatus statOrNull(FileSystem fs, Path p) throws IOException {
