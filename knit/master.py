@@ -106,7 +106,7 @@ class MasterLink:
         with self._master_lock:
             if self._master_gateway is None:
                 self._master_gateway = connect_master(app_id, self._conf_json, self.report, timeout,
-                                                             self.control_timeout)
+                                                      self.control_timeout)
             return self._master_gateway.entry_point
 
     def _master_address(self, app_id: str, timeout: float) -> dict:
