@@ -86,10 +86,8 @@ def _no_logs_there(e: YARNError) -> bool:
     "Unknown container ..."): ``NMWebServices`` wraps the webapp's ``NotFoundException`` into a
     ``WebApplicationException`` with status 503. Such a container's logs are empty, not an error.
     """
-    status = _status_code(e)
-    remote = getattr(e, "remote_exception", None) or {}
-    said = f"{remote.get('message', '')} {e}"
-    return status == 404 or (status == 503 and "NotFoundException" in said)
+    status = _status_code(e)  # the message holds the RemoteException's (knit.rest.yarn_error)
+    return status == 404 or (status == 503 and "NotFoundException" in str(e))
 
 
 def _not_yet_running(e: YARNError) -> bool:
@@ -122,7 +120,7 @@ def container_logs_live(rest: Any, address: str, cid: str, tail: int = DEFAULT_L
             end = rest.container_log_end(address, cid, name, tail)
             out[name] = with_note(end.text, end.length, end.shown)
         except YARNError as e:
-            if not (_no_logs_there(e) or _not_yet_running(e)):
+            if not _no_logs_there(e):  # "not yet running" is one of them (a NotFoundException)
                 raise
             log.debug("%s has no log file %s on %s", cid, name, address)
     return out

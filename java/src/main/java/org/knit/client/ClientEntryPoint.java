@@ -287,11 +287,12 @@ public final class ClientEntryPoint {
     // The secret first: a user who may not read it learns that at once, rather than waiting for an address that
     // YARN never shows him (the RM hides the AM's host and port from those without VIEW_APP).
     String secret = c.as(() -> readSecret(c, appId, r.getUser()));
-    String certificate = c.as(() -> readStaged(c, appId, r.getUser(), Knit.CERT_FILE));
     if (r.getYarnApplicationState() != YarnApplicationState.RUNNING || r.getRpcPort() <= 0) {
       throw new IllegalStateException("application " + appId + " is " + r.getYarnApplicationState()
           + (AppReports.isFinished(r) ? "; it has ended" : "; its ApplicationMaster has not registered yet"));
     }
+    // Only once there is an address to give: callers poll this until the AM registers.
+    String certificate = c.as(() -> readStaged(c, appId, r.getUser(), Knit.CERT_FILE));
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("host", r.getHost());
     m.put("port", r.getRpcPort());
