@@ -134,6 +134,10 @@ public final class LocalClusterMain {
     conf.setBoolean("dfs.webhdfs.enabled", true);
     // Knit defaults to replication 3 like Hadoop; with one DataNode the NameNode must still accept it.
     conf.setInt("dfs.replication.max", 512);
+    // The daemons' own HDFS writes (NodeManagers' aggregated logs) close as Knit's client and AM do
+    // (org.knit.common.HdfsWrites): asked again after 25 ms rather than 400 ms, as patient in all.
+    conf.setInt("dfs.client.block.write.locateFollowingBlock.initial.delay.ms", 25);
+    conf.setInt("dfs.client.block.write.locateFollowingBlock.retries", 9);
     dfs = new MiniDFSCluster.Builder(conf, new File(dir, "hdfs"))
         .numDataNodes(1)
         .nameNodePort(0)

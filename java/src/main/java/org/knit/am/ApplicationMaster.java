@@ -2,6 +2,7 @@ package org.knit.am;
 
 import org.knit.common.Knit;
 import org.knit.common.GatewayKeys;
+import org.knit.common.HdfsWrites;
 import org.knit.common.SecretFiles;
 
 import java.io.IOException;
@@ -148,6 +149,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     // starts: at 1000 containers on 4 nodes, 1000 handshakes on each side instead of 4 (issue 15). Idle cached
     // connections still close after ipc.client.connection.maxidletime.
     defaultUnlessSet(conf, YarnConfiguration.NM_CLIENT_MAX_NM_PROXIES, NM_PROXIES_CACHED);
+    HdfsWrites.tune(conf); // its state file is rewritten while containers start
     return conf;
   }
 

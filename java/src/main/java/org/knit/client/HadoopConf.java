@@ -1,5 +1,6 @@
 package org.knit.client;
 
+import org.knit.common.HdfsWrites;
 import org.knit.common.Knit;
 
 import java.io.File;
@@ -51,6 +52,7 @@ public final class HadoopConf {
     for (Map.Entry<String, String> e : overrides.entrySet()) {
       conf.set(e.getKey(), e.getValue(), OVERRIDE_SOURCE);
     }
+    HdfsWrites.tune(conf); // after the overrides: a user's value of either key wins
     return conf;
   }
 
