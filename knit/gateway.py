@@ -35,9 +35,9 @@ from py4j.protocol import Py4JError, Py4JJavaError, Py4JNetworkError
 
 from .exceptions import (ApplicationNotFound, ConfigError, GatewayError, KerberosError, KnitException,
                          PermissionDenied, SpecError, YARNError)
-from . import redact
+from . import class_data, redact
 from .cache import cache_root
-from .hadoop_jvm import java_executable, jvm_options
+from .hadoop_jvm import java_executable, java_major_version, jvm_options
 from .master_gateway import open_master
 
 logger = logging.getLogger(__name__)
@@ -152,8 +152,9 @@ def _argfile_escape(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def client_command(java: str, classpath: str, conn_file: str, workdir: str) -> list[str]:
-    """The argv that starts the client JVM; it holds no secret.
+def client_command(java: str, classpath: str, conn_file: str, workdir: str,
+                   extra: list[str] | None = None) -> list[str]:
+    """The argv that starts the client JVM; it holds no secret. ``extra``: more JVM options (class data).
 
     A classpath too long for one argument goes into a ``@argfile`` (Java 9+) in ``workdir``.
     """
@@ -169,8 +170,8 @@ def client_command(java: str, classpath: str, conn_file: str, workdir: str) -> l
         cp_args = [f"@{argfile}"]
     # The SHA-256 memo (org.knit.client.Sha256): a new process does not re-hash an unchanged environment.
     memo = f"-Dknit.sha256.memo={cache_root() / 'sha256'}"
-    return [java, *options, *krb5_options(), CLIENT_HEAP, "-XX:+UseSerialGC", memo, *cp_args, GATEWAY_MAIN,
-            conn_file]
+    return [java, *options, *krb5_options(), CLIENT_HEAP, "-XX:+UseSerialGC", memo, *(extra or []), *cp_args,
+            GATEWAY_MAIN, conn_file]
 
 
 def krb5_options(environ: dict[str, str] | None = None) -> list[str]:
@@ -229,11 +230,13 @@ class ClientGateway:
     Use :func:`client` rather than building one: a process needs only one.
     """
 
-    def __init__(self, proc: subprocess.Popen, gateway: JavaGateway, workdir: str, log_path: str):
+    def __init__(self, proc: subprocess.Popen, gateway: JavaGateway, workdir: str, log_path: str,
+                 archive: class_data.Archive | None = None):
         self.proc = proc
         self.gateway = gateway
         self.workdir = workdir
         self.log_path = log_path
+        self.archive = archive
         self.pid = os.getpid()  # the process that owns the stdin pipe
         self._closed = False
 
@@ -248,12 +251,13 @@ class ClientGateway:
         """
         jar = find_jar()
         java = java_executable()
-        classpath = f"{jar}{os.pathsep}{hadoop_classpath()}"
+        classpath = class_data.jars_first(f"{jar}{os.pathsep}{hadoop_classpath()}")
+        archive = class_data.Archive(java_major_version(java), java, classpath)
         workdir = tempfile.mkdtemp(prefix="knit-client-")  # mode 0700
         conn_file = os.path.join(workdir, "gateway.json")
         log_path = os.path.join(workdir, "client-jvm.log")
         try:
-            cmd = client_command(java, classpath, conn_file, workdir)
+            cmd = client_command(java, classpath, conn_file, workdir, archive.options())
             logger.debug("starting the client JVM: %s", cmd)
             with open(log_path, "wb") as log:
                 proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
@@ -269,10 +273,11 @@ class ClientGateway:
             gateway = _open_gateway("127.0.0.1", int(info["port"]), secret)
         except BaseException:
             _stop_process(proc, timeout=5.0)  # a JVM that failed its handshake gets no grace period
+            archive.exited(None)
             shutil.rmtree(workdir, ignore_errors=True)
             raise
         logger.info("client JVM %d serving on 127.0.0.1:%d", proc.pid, info["port"])
-        return cls(proc, gateway, workdir, log_path)
+        return cls(proc, gateway, workdir, log_path, archive)
 
     @property
     def entry_point(self) -> Any:
@@ -298,6 +303,8 @@ class ClientGateway:
             return
         self.gateway.close()
         _stop_process(self.proc, timeout)
+        if self.archive is not None:
+            self.archive.exited(self.proc.returncode)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

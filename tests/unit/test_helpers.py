@@ -20,6 +20,9 @@ def sleeper(tmp_path):
     """A live process whose command line holds ``--dir <unique path>``, as the local cluster's JVM does."""
     marker = f"--dir {tmp_path}/c[{uuid.uuid4().hex[:6]}]"  # `-` first and regex metacharacters, on purpose
     proc = subprocess.Popen([sys.executable, "-c", SLEEPER, *marker.split(" ", 1)])
+    # Until the child has exec'd, /proc shows the forked parent's command line: a loaded machine made reap()
+    # find nothing there once (the child was still pytest).
+    wait_until(lambda: processes_matching(marker), 30, "the sleeper's command line in /proc", interval=0.05)
     yield proc, marker
     proc.kill()
     proc.wait(30)

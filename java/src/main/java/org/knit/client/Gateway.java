@@ -31,6 +31,7 @@ public final class Gateway {
   private Gateway() {}
 
   public static void main(String[] args) throws IOException {
+    ConfDirsFirst.install(); // first: before anything reads a Hadoop or log4j resource
     if (args.length != 1) {
       System.err.println("usage: java -cp knit.jar:<hadoop classpath> org.knit.client.Gateway <conn-file>  "
           + "(the auth token is read from the first line of stdin)");
