@@ -39,10 +39,7 @@ class NodeManagerAPI(RESTClient):
     def container_log_files(self, node_http_address: str, container_id: str) -> list[dict]:
         """Log files of a container still known to its NodeManager: ``[{fileName, fileSize, ...}]``."""
         data = self._get_node(node_http_address, f"containers/{check_container_id(container_id)}/logs")
-        info = (data or {}).get("containerLogsInfo")
-        if isinstance(info, list):  # one entry per aggregation type
-            return [f for i in info for f in (i.get("containerLogInfo") or [])]
-        return (info or {}).get("containerLogInfo") or []
+        return log_files(data)
 
     def container_log(self, node_http_address: str, container_id: str, file: str = "stdout") -> str:
         """The content of one log file of a container, read from its NodeManager (while it keeps it)."""
@@ -63,6 +60,23 @@ class NodeManagerAPI(RESTClient):
         if not r.ok:
             self._decode("GET", r.url, r)
         return _log_end(r.content, tail)
+
+
+def log_files(data: dict | None) -> list[dict]:
+    """The files of a NodeManager's ``containers/<id>/logs`` answer, one list whatever its JSON shape.
+
+    ``containerLogsInfo`` holds one entry per aggregation type and each entry's ``containerLogInfo`` one per file,
+    but YARN's JSON writer gives a one-element list as the element itself: a container with a single log file so
+    far (just after its start) has a dict there, whose keys a plain loop would take for files.
+    """
+    return [f for info in _as_list((data or {}).get("containerLogsInfo"))
+            for f in _as_list(info.get("containerLogInfo"))]
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 _CONTAINER_KEYS = {  # Knit's name: (the RM's name, the NodeManager's name)
