@@ -3,8 +3,8 @@
 A cold ``start()`` spends most of its client-side time loading and linking Hadoop's client classes (about 0.8 s
 of 2.3 s here). Java 13+ can write the classes an application loaded to a dynamic archive when it exits
 (``-XX:ArchiveClassesAtExit``) and map that archive at the next start (``-XX:SharedArchiveFile``, JEP 350). The
-first client JVM for a given ``java`` and classpath writes it (to a name of its own; renamed into place only after
-a clean exit, so a reader never maps a half-written file), every later one maps it. The JVM checks the archive
+first client JVM for a given ``java`` and jars that submits an application writes it (to a name of its own; renamed
+into place only after a clean exit, so a reader never maps a half-written file), every later one maps it. The JVM checks the archive
 against its own build and against every jar's size and modification time, and runs without it (``-Xshare:auto``,
 the default) when anything differs; the key below only keeps archives of different setups apart.
 
@@ -40,7 +40,10 @@ def archive_path(java: str, classpath: str) -> Path:
     """Where the archive for this ``java`` and ``classpath`` lives (one per setup, in Knit's cache)."""
     real = os.path.realpath(java)
     st = os.stat(real)
-    key = hashlib.sha256(f"{real}\0{st.st_size}\0{st.st_mtime_ns}\0{classpath}".encode()).hexdigest()[:20]
+    # Keyed by the jars alone: the directories come after them and hold no class, so the JVM does not compare
+    # them (an archive serves every conf dir, e.g. each local cluster's).
+    jars = os.pathsep.join(e for e in classpath.split(os.pathsep) if e and not os.path.isdir(e))
+    key = hashlib.sha256(f"{real}\0{st.st_size}\0{st.st_mtime_ns}\0{jars}".encode()).hexdigest()[:20]
     return cache_root() / "class-data" / f"client-{key}{SUFFIX}"
 
 
@@ -50,6 +53,9 @@ class Archive:
     def __init__(self, java_major: int, java: str, classpath: str):
         self.path: Path | None = None
         self.pending: Path | None = None  # the archive this JVM writes at exit, under a name of its own
+        # Kept only from a JVM that submitted an application: a short-lived one (a status call) would archive a
+        # fraction of the classes a start needs, and the first archive stays until the jars change.
+        self.worth_keeping = False
         if java_major < MIN_JAVA:
             return
         self.path = archive_path(java, classpath)
@@ -67,11 +73,12 @@ class Archive:
         return [f"-XX:SharedArchiveFile={self.path}"]
 
     def exited(self, returncode: int | None) -> None:
-        """Put the written archive in place after a clean exit (0); anything else may have cut it short."""
+        """Put the written archive in place after a clean exit (0) of a JVM :attr:`worth_keeping`; any other exit
+        may have cut it short."""
         if self.pending is None:
             return
         pending, self.pending = self.pending, None
-        if returncode == 0 and pending.is_file() and pending.stat().st_size > 0:
+        if returncode == 0 and self.worth_keeping and pending.is_file() and pending.stat().st_size > 0:
             os.replace(pending, self.path)
             logger.debug("client JVM class-data archive written: %s", self.path)
         else:

@@ -292,6 +292,8 @@ class ClientGateway:
         if not self.alive():
             raise GatewayError(f"the Knit client JVM is not running (exit code {self.proc.poll()}); "
                                f"its output:\n{_tail(self.log_path)}")
+        if method == "submit" and self.archive is not None:
+            self.archive.worth_keeping = True  # this JVM loads what a start needs: its class data is worth keeping
         return call_java(getattr(self.entry_point, method), *args)
 
     def close(self, timeout: float = 60.0) -> None:

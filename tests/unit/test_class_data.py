@@ -38,17 +38,22 @@ def test_first_launch_writes_under_its_own_name_and_a_clean_exit_puts_it_in_plac
     assert pending.parent == cache / "class-data" and str(os.getpid()) in pending.name
     assert oct(pending.parent.stat().st_mode & 0o777) == "0o700"
     pending.write_bytes(b"archive")  # what the JVM writes at exit
+    first.worth_keeping = True  # it submitted an application (ClientGateway.call)
     first.exited(0)
     assert first.path.read_bytes() == b"archive" and not pending.exists()
     later = class_data.Archive(17, JAVA, "a.jar")
     assert later.options() == [f"-XX:SharedArchiveFile={first.path}"] and later.pending is None
-    assert class_data.Archive(17, JAVA, "b.jar").path != first.path  # another classpath: another archive
+    assert class_data.Archive(17, JAVA, "b.jar").path != first.path  # other jars: another archive
+    conf = cache.parent / "conf"
+    conf.mkdir()
+    assert class_data.Archive(17, JAVA, f"a.jar{os.pathsep}{conf}").path == first.path  # any conf dir after them
 
 
-@pytest.mark.parametrize("returncode", [1, -9, None])
-def test_an_unclean_exit_leaves_no_archive(cache, returncode):
+@pytest.mark.parametrize("returncode, submitted", [(1, True), (-9, True), (None, True), (0, False)])
+def test_an_unclean_exit_or_a_jvm_that_submitted_nothing_leaves_no_archive(cache, returncode, submitted):
     archive = class_data.Archive(17, JAVA, "a.jar")
-    archive.pending.write_bytes(b"maybe cut short")
+    archive.pending.write_bytes(b"maybe cut short, or a status call's few classes")
+    archive.worth_keeping = submitted
     pending = archive.pending
     archive.exited(returncode)
     assert not pending.exists() and not archive.path.exists()
@@ -94,6 +99,7 @@ def test_the_second_client_jvm_maps_the_archive_the_first_wrote(hadoop_with_conf
     first = gateway.client()
     assert first.archive.pending is not None  # a fresh cache: this one writes it
     assert str(hadoop_with_conf_dir) not in mapped(first.proc.pid)  # (the JDK maps its own base archive)
+    first.archive.worth_keeping = True  # as a submit call makes it (no cluster here to submit to)
     gateway.shutdown_client()
     archives = list(hadoop_with_conf_dir.glob("client-*.jsa"))
     assert archives == [first.archive.path] and archives[0].stat().st_size > 1_000_000
@@ -106,3 +112,25 @@ def test_the_second_client_jvm_maps_the_archive_the_first_wrote(hadoop_with_conf
     assert hadoop_conf.getResource("knit-probe.xml").getPath().endswith("/conf/knit-probe.xml")
     assert second.gateway.jvm.java.lang.ClassLoader.getSystemResource("knit-probe.xml").getPath().endswith(
         "probe.jar!/knit-probe.xml")  # the order ConfDirsFirst corrects: without it the jar's would win
+
+
+def test_a_submit_call_makes_the_archive_worth_keeping_other_calls_do_not(cache, monkeypatch):
+    class Proc:
+        def poll(self):
+            return None
+
+    class EntryPoint:
+        def submit(self, *args):
+            return "{}"
+
+        def report(self, *args):
+            return "{}"
+
+    archive = class_data.Archive(17, JAVA, "a.jar")
+    c = gateway.ClientGateway(Proc(), None, str(cache), str(cache / "log"), archive)
+    monkeypatch.setattr(gateway.ClientGateway, "entry_point", EntryPoint())
+    c.call("report", "x")
+    assert not archive.worth_keeping
+    c.call("submit", "spec")
+    assert archive.worth_keeping
+    c._closed = True  # nothing to stop
