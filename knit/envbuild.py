@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from . import compat
-from .archives import PathLike
+from .archives import PathLike, inspect_archive, remember_validated
 from .cache import cache_root
 from .condaspec import check_python_constraint, conda_specs_to_pip
 from .exceptions import EnvBuildError, SpecError
@@ -216,6 +216,8 @@ class CondaCreator:
                 {"env_name": env_name, "packages": list(packages), "channels": chans,
                  "tool": self.tool}, indent=1))
             os.replace(tmp_zip, dest)  # the only step that makes a result visible
+            # Written here and checked by running it: its first use need not read every member again.
+            remember_validated(dest, inspect_archive(dest, full_check=False))
         finally:
             shutil.rmtree(work)
         return str(dest)
