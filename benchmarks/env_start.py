@@ -21,8 +21,7 @@ fresh Knit cache each sample: nothing validated, hashed, uploaded or localized b
 seconds since the ``Knit()`` call, and prints their medians over ``--clusters`` samples:
 
 - ``validated``: :func:`knit.env.prepare_env` returned (the archive's full read; with ``--as-built`` the cache
-  knows the archive as :func:`knit.envbuild.create_env` leaves it, so this is a memo lookup, and the zip's
-  ``.tar.gz`` twin beside it, if there is one, is what is shipped);
+  knows the archive as :func:`knit.envbuild.create_env` leaves it, so this is a memo lookup);
 - ``client JVM ready``, then ``upload began`` / ``upload ended`` (the NameNode's audit lines for the deps-dir
   copy: create of its temporary file, rename into place; the hash and checks come before), ``submitted``
   (``start()`` returned);
@@ -178,15 +177,14 @@ def one_phases_run(env: str, as_built: bool) -> dict[str, float]:
     from knit import Knit, gateway
     from knit.archives import inspect_archive, remember_validated
     from knit.env import prepare_env
-    if as_built:  # what create_env leaves in the cache with the zip it wrote (and the tar.gz twin beside it)
-        twin = env[: -len(".zip")] + ".tar.gz"
-        remember_validated(env, inspect_archive(env, full_check=False), twin if os.path.isfile(twin) else None)
+    if as_built:  # what create_env leaves in the cache with the zip it wrote
+        remember_validated(env, inspect_archive(env, full_check=False))
     stamps = tempfile.mkdtemp(prefix="knit-env-phases-")
     with LocalCluster(nodes=NODES) as lc:
         os.environ.update({k: lc.environ()[k] for k in ("HADOOP_CONF_DIR", "PATH")})
         memory = spread_memory(lc)
         t0 = time.time()
-        name = os.path.basename(prepare_env(env)["source"])  # the file shipped: the zip, or its tar.gz twin
+        prepare_env(env)
         out = {"validated": time.time()}
         k = Knit(replication_factor=1)
         gateway.client()
@@ -205,6 +203,7 @@ def one_phases_run(env: str, as_built: bool) -> dict[str, float]:
         out["SUCCEEDED"] = time.time()
         assert k.report()["final_status"] == "SUCCEEDED", k.report()
         out["containers requested"] = min(r["request_time"] for r in records) / 1000
+        name = os.path.basename(env)
         out.update(audit_phases(os.path.join(str(lc.dir), "cluster.log"), name))
         starts = [float(open(os.path.join(stamps, f)).read()) for f in os.listdir(stamps)]
         out.update(localized_phases(str(lc.dir), name, min(starts)))

@@ -204,18 +204,13 @@ class _ValidationMemo:
         st = path.stat()
         return f"{path}|{st.st_size}|{st.st_mtime_ns}"
 
-    def entry(self, path: Path) -> dict | None:
-        return self._load().get(self._key(path))
-
     def get(self, path: Path) -> ArchiveLayout | None:
-        hit = self.entry(path)
-        return ArchiveLayout(**{k: hit[k] for k in ("root", "python", "members")}) if hit else None
+        hit = self._load().get(self._key(path))
+        return ArchiveLayout(**hit) if hit else None
 
-    def put(self, path: Path, layout: ArchiveLayout, twin: Path | None = None) -> None:
+    def put(self, path: Path, layout: ArchiveLayout) -> None:
         data = {k: v for k, v in self._load().items() if not k.startswith(f"{path}|")}
-        data[self._key(path)] = dict(layout.__dict__)
-        if twin is not None:
-            data[self._key(path)]["twin"] = self._key(twin)
+        data[self._key(path)] = layout.__dict__
         self.file.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".memo-")
         with os.fdopen(fd, "w") as f:
@@ -227,34 +222,13 @@ def _memo() -> _ValidationMemo:
     return _ValidationMemo(cache_root() / "archives.json")
 
 
-def _abs(path: PathLike) -> Path:
-    return Path(os.path.abspath(os.fspath(path)))
-
-
-def remember_validated(path: PathLike, layout: ArchiveLayout, twin: PathLike | None = None) -> None:
+def remember_validated(path: PathLike, layout: ArchiveLayout) -> None:
     """Record ``layout`` as the validated layout of ``path`` as it is now (size, mtime).
 
     For archives Knit has just written itself (:func:`knit.envbuild.create_env`): their first use then costs a
-    lookup, not a full read of every member. ``twin``: a ``.tar.gz`` holding the same entries, written with it,
-    which is what is shipped in its place (:func:`shipped_twin`).
+    lookup, not a full read of every member.
     """
-    _memo().put(_abs(path), layout, _abs(twin) if twin is not None else None)
-
-
-def shipped_twin(path: PathLike) -> Path | None:
-    """The ``.tar.gz`` twin recorded with the zip ``path`` (:func:`remember_validated`), if both are unchanged
-    since (same size and mtime): YARN unpacks it about twice as fast as the zip; else None."""
-    path = _abs(path)
-    memo = _memo()
-    entry = memo.entry(path) if path.is_file() else None
-    twin_key = entry.get("twin") if entry else None
-    if not twin_key:
-        return None
-    twin = Path(twin_key.rsplit("|", 2)[0])
-    try:
-        return twin if memo._key(twin) == twin_key else None
-    except OSError:  # gone
-        return None
+    _memo().put(Path(os.path.abspath(os.fspath(path))), layout)
 
 
 def validated_layout(path: Path) -> ArchiveLayout:

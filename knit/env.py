@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from .archives import (ArchiveLayout, PathLike, archive_has_member, archive_suffix, check_readable,
-                       inspect_archive, is_hdfs, shipped_twin, strip_archive_suffix, validated_layout)
+                       inspect_archive, is_hdfs, strip_archive_suffix, validated_layout)
 from .envbuild import CondaCreator, create_env
 from .exceptions import (CondaException, CorruptArchiveError, EnvBuildError, MissingPathError, SpecError,
                          UnreadablePathError)
@@ -94,9 +94,6 @@ def prepare_env(env: PathLike | Mapping[str, str] | None,
             "python": layout.python}
     spec.update({k: overrides[k] for k in ("root", "python") if k in overrides})
     _require_python(path, layout, spec)
-    twin = shipped_twin(path)
-    if twin is not None:  # create_env's tar.gz of the same entries: the same env in the container, unpacked faster
-        spec["source"] = str(twin)
     return spec
 
 

@@ -32,7 +32,7 @@ from .condaspec import check_python_constraint, conda_specs_to_pip
 from .exceptions import EnvBuildError, SpecError
 from .progress import Activity, Task
 from .relocate import add_dask_scripts, rewrite_shebangs
-from .zipdir import tar_directory, zip_directory, zip_env_dir
+from .zipdir import zip_directory, zip_env_dir
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 CONDA_TOOLS = ("conda", "mamba", "micromamba")
 
 #: How built environments are made; part of their cache key, so a change of recipe builds afresh.
-_RECIPE = 3  # 3: zip entries keep mtimes to the second; a tar.gz twin is written beside the zip
+_RECIPE = 3  # 3: zip entries keep their mtimes to the second (extended timestamps)
 
 
 def _build_environ(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -215,12 +215,9 @@ class CondaCreator:
             (dest.parent / "request.json").write_text(json.dumps(
                 {"env_name": env_name, "packages": list(packages), "channels": chans,
                  "tool": self.tool}, indent=1))
-            twin = dest.with_name(f"{env_name}.tar.gz")
-            os.replace(work / twin.name, twin)
             os.replace(tmp_zip, dest)  # the only step that makes a result visible
-            # Written here and checked by running it: its first use need not read every member again, and the
-            # tar.gz of the same entries is shipped in its place (YARN unpacks it about twice as fast).
-            remember_validated(dest, inspect_archive(dest, full_check=False), twin)
+            # Written here and checked by running it: its first use need not read every member again.
+            remember_validated(dest, inspect_archive(dest, full_check=False))
         finally:
             shutil.rmtree(work)
         return str(dest)
@@ -267,7 +264,6 @@ class CondaCreator:
         activity.update(phase="zipping")
         tmp_zip = work / f"{env_name}.zip"
         zip_directory(prefix, tmp_zip, root=env_name)
-        tar_directory(prefix, work / f"{env_name}.tar.gz", root=env_name)
         return tmp_zip
 
     def _build_conda(self, prefix: Path, packages: Sequence[str], channels: Sequence[str],

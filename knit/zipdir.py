@@ -15,7 +15,6 @@ import logging
 import os
 import shutil
 import struct
-import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
@@ -109,30 +108,6 @@ def zip_directory(src: PathLike, dest: PathLike, root: str, compresslevel: int =
                 else:
                     _write_file(zf, full, f"{root}/{rel}", compresslevel)
                     update(os.stat(full).st_size)
-        os.replace(tmp, dest)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def tar_directory(src: PathLike, dest: PathLike, root: str, compresslevel: int = 1) -> None:
-    """Write ``src`` as a ``.tar.gz`` under the top-level directory ``root``, holding what
-    :func:`zip_directory` would (the same entries, symlinks resolved the same way), with modes and mtimes.
-
-    The NodeManager unpacks a ``.tar.gz`` with ``gzip -dc | tar -x``, about twice as fast as a zip, which it reads
-    through commons-compress in 512-byte steps (ARCHITECTURE.md, "Environments"). Written to a temporary file
-    and renamed into place.
-    """
-    src, dest = Path(src), Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}-", suffix=".tmp")
-    os.close(fd)
-    try:
-        with tarfile.open(tmp, "w:gz", compresslevel=compresslevel, dereference=True,
-                          format=tarfile.PAX_FORMAT) as tf:
-            tf.add(src, root, recursive=False)
-            for full, rel in _walk_env(src):
-                tf.add(full, f"{root}/{rel}", recursive=False)
         os.replace(tmp, dest)
     except BaseException:
         os.unlink(tmp)
