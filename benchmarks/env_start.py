@@ -172,14 +172,24 @@ def localized_phases(cluster_dir: str, name: str, command_start: float) -> dict[
 
 def one_phases_run(env: str, as_built: bool) -> dict[str, float]:
     """In a fresh process, on a fresh cluster with a fresh Knit cache: the first start with ``env``, by phase."""
-    cache = tempfile.mkdtemp(prefix="knit-env-phases-cache-")
+    import shutil
+    scratch = tempfile.mkdtemp(prefix="knit-env-phases-")
+    try:
+        return _phases_in(env, as_built, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _phases_in(env: str, as_built: bool, scratch: str) -> dict[str, float]:
+    cache = os.path.join(scratch, "cache")
     os.environ["KNIT_CACHE_DIR"] = cache
     from knit import Knit, gateway
     from knit.archives import inspect_archive, remember_validated
     from knit.env import prepare_env
     if as_built:  # what create_env leaves in the cache with the zip it wrote
         remember_validated(env, inspect_archive(env, full_check=False))
-    stamps = tempfile.mkdtemp(prefix="knit-env-phases-")
+    stamps = os.path.join(scratch, "stamps")
+    os.mkdir(stamps)
     with LocalCluster(nodes=NODES) as lc:
         os.environ.update({k: lc.environ()[k] for k in ("HADOOP_CONF_DIR", "PATH")})
         memory = spread_memory(lc)
