@@ -218,9 +218,22 @@ class _ValidationMemo:
         os.replace(tmp, self.file)
 
 
+def _memo() -> _ValidationMemo:
+    return _ValidationMemo(cache_root() / "archives.json")
+
+
+def remember_validated(path: PathLike, layout: ArchiveLayout) -> None:
+    """Record ``layout`` as the validated layout of ``path`` as it is now (size, mtime).
+
+    For archives Knit has just written itself (:func:`knit.envbuild.create_env`): their first use then costs a
+    lookup, not a full read of every member.
+    """
+    _memo().put(Path(os.path.abspath(os.fspath(path))), layout)
+
+
 def validated_layout(path: Path) -> ArchiveLayout:
     """:func:`inspect_archive` with a full check, remembered while the file is unchanged."""
-    memo = _ValidationMemo(cache_root() / "archives.json")
+    memo = _memo()
     check_readable(path, "archive")
     layout = memo.get(path)
     if layout is None:

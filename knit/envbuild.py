@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from . import compat
-from .archives import PathLike
+from .archives import PathLike, inspect_archive, remember_validated
 from .cache import cache_root
 from .condaspec import check_python_constraint, conda_specs_to_pip
 from .exceptions import EnvBuildError, SpecError
@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 CONDA_TOOLS = ("conda", "mamba", "micromamba")
 
 #: How built environments are made; part of their cache key, so a change of recipe builds afresh.
-_RECIPE = 2
+_RECIPE = 3  # 3: zip entries keep their mtimes to the second (extended timestamps)
 
 
 def _build_environ(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -216,6 +216,8 @@ class CondaCreator:
                 {"env_name": env_name, "packages": list(packages), "channels": chans,
                  "tool": self.tool}, indent=1))
             os.replace(tmp_zip, dest)  # the only step that makes a result visible
+            # Written here and checked by running it: its first use need not read every member again.
+            remember_validated(dest, inspect_archive(dest, full_check=False))
         finally:
             shutil.rmtree(work)
         return str(dest)

@@ -2,12 +2,19 @@
 
 YARN's zip unpacking cannot restore symlinks, so links are followed and stored as content, except in-tree
 directory links (a venv's ``lib64 -> lib``) that would store the tree twice.
+
+Every file carries its modification time to the second, in UTC (Info-ZIP's extended timestamp field, which the
+NodeManager's unzip, commons-compress, restores): the zip format's own time has a 2-second step and no time zone,
+so a ``.py`` unpacked with it no longer matched the time its ``__pycache__/*.pyc`` records, for about half of
+the files (every file on a node in another time zone), and every container compiled those modules again.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
 import os
+import shutil
+import struct
 import tempfile
 import zipfile
 from pathlib import Path
@@ -62,6 +69,22 @@ def fingerprint_directory(src: PathLike) -> str:
     return h.hexdigest()
 
 
+#: Info-ZIP's extended timestamp extra field (0x5455) holding the modification time only (flags bit 0).
+_EXTENDED_TIMESTAMP = struct.Struct("<HHBl")
+
+
+def _write_file(zf: zipfile.ZipFile, full: str, arcname: str, compresslevel: int) -> None:
+    """``zf.write(full, arcname)`` plus the file's modification time to the second (module docstring)."""
+    info = zipfile.ZipInfo.from_file(full, arcname, strict_timestamps=False)
+    mtime = int(os.stat(full).st_mtime)
+    if -2**31 <= mtime < 2**31:  # the field is a signed 32-bit count of seconds
+        info.extra = _EXTENDED_TIMESTAMP.pack(0x5455, 5, 1, mtime)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info._compresslevel = compresslevel  # what ZipFile.write sets; not a public attribute before 3.13
+    with open(full, "rb") as source, zf.open(info, "w") as dest:
+        shutil.copyfileobj(source, dest, 1 << 20)
+
+
 def zip_directory(src: PathLike, dest: PathLike, root: str, compresslevel: int = 1) -> None:
     """Zip ``src`` into ``dest`` under the top-level directory ``root``, keeping unix permissions.
 
@@ -80,8 +103,10 @@ def zip_directory(src: PathLike, dest: PathLike, root: str, compresslevel: int =
             # ZipFile.write stats through symlinks and keeps st_mode in external_attr.
             zf.write(src, root)
             for full, rel in entries:
-                zf.write(full, f"{root}/{rel}")
-                if not os.path.isdir(full):
+                if os.path.isdir(full):
+                    zf.write(full, f"{root}/{rel}")
+                else:
+                    _write_file(zf, full, f"{root}/{rel}", compresslevel)
                     update(os.stat(full).st_size)
         os.replace(tmp, dest)
     except BaseException:

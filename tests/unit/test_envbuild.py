@@ -132,3 +132,19 @@ def test_build_tools_do_not_see_this_process_s_pythonpath(monkeypatch):
     probe = "import os; print(os.environ.get('PYTHONPATH'), os.environ.get('KNIT_PROBE'), os.environ.get('X'))"
     out = envbuild._run([sys.executable, "-c", probe], "probe", env={"X": "extra"}).stdout.split()
     assert out == ["None", "kept", "extra"]
+
+
+def test_a_built_env_is_not_read_again_on_first_use(tmp_path, monkeypatch):
+    """create_env leaves its zip validated: prepare_env's first call on it does no full read (testzip), and a
+    zip changed afterwards is validated again."""
+    from knit import archives
+    from knit.env import prepare_env
+    z = create_env("dev", ["python=3"], conda_root=str(FAKE_CONDA), cache_dir=tmp_path / "built")
+    full_reads = []
+    real = archives.inspect_archive
+    monkeypatch.setattr(archives, "inspect_archive",
+                        lambda *a, **k: full_reads.append(a) or real(*a, **k))
+    assert prepare_env(z)["root"] == "dev" and full_reads == []
+    os.utime(z, ns=(1, 1))
+    prepare_env(z)
+    assert len(full_reads) == 1

@@ -1,4 +1,5 @@
 """knit.zipdir: a directory zipped for YARN (modes kept, links resolved), cached while it is unchanged."""
+import os
 import stat
 import zipfile
 
@@ -52,3 +53,21 @@ def test_symlink_to_outside_file_stored_as_content(tmp_path):
         assert zf.read("venv/bin/python") == b"interpreter bytes"
         assert stat.S_IMODE(zf.getinfo("venv/bin/python").external_attr >> 16) == 0o755
         assert "venv/bin/dangling" not in zf.namelist()
+
+
+def test_file_times_kept_to_the_second_in_utc(tmp_path):
+    """An odd-second mtime survives (the zip format's own time would make it even, in local time): the extended
+    timestamp field (0x5455) the NodeManager's unzip restores holds it, so a .pyc still matches its .py."""
+    import struct
+    from knit.zipdir import zip_directory
+    src = make_env_dir(tmp_path / "dev")
+    mod = src / "lib" / "python3.11" / "site-packages" / "mod.py"
+    os.utime(mod, (1_700_000_001, 1_700_000_001))
+    z = tmp_path / "out.zip"
+    zip_directory(src, z, root="dev")
+    with zipfile.ZipFile(z) as zf:
+        info = zf.getinfo("dev/lib/python3.11/site-packages/mod.py")
+        assert struct.unpack("<HHBl", info.extra[:9]) == (0x5455, 5, 1, 1_700_000_001)
+        assert info.compress_type == zipfile.ZIP_DEFLATED
+        assert zf.read(info) == mod.read_bytes() and zf.testzip() is None
+        assert stat.S_IMODE(zf.getinfo("dev/bin/tool").external_attr >> 16) == 0o750

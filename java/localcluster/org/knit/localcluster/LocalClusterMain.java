@@ -101,6 +101,8 @@ public final class LocalClusterMain {
     FileUtil.fullyDelete(new File(dir, "rm-state"));
     Configuration conf = new YarnConfiguration();
     conf.set("hadoop.tmp.dir", new File(dir, "tmp").getPath());
+    // Before any daemon or file system exists (FileSystem instances are cached per scheme, not per conf).
+    ForklessRawLocalFileSystem.install(conf);
     if (options.secure) {
       secure = SecureCluster.start(dir, new File(dir, SERVER_CONF), confDir);
       secure.configure(conf);
