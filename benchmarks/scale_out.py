@@ -39,7 +39,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from knit import Knit  # noqa: E402
+from knit import Knit, gateway  # noqa: E402
 from knit.localcluster import LocalCluster  # noqa: E402
 
 MEMORY = 64          # the local cluster's minimum allocation
@@ -270,6 +270,7 @@ def run_n(n: int, runs: int, tools: list[str], work: Path, conf: dict[str, str])
             print(f"  Knit / DistributedShell, Nth container running its command: "
                   f"{med['knit']['all'] / med['distributedshell']['all']:.2f}")
     finally:
+        gateway.shutdown_client()  # the client JVM reads the conf dir it was started with: the next N's is another
         lc.stop()
 
 
