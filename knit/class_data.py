@@ -3,10 +3,11 @@
 A cold ``start()`` spends most of its client-side time loading and linking Hadoop's client classes (about 0.8 s
 of 2.3 s here). Java 13+ can write the classes an application loaded to a dynamic archive when it exits
 (``-XX:ArchiveClassesAtExit``) and map that archive at the next start (``-XX:SharedArchiveFile``, JEP 350). The
-first client JVM for a given ``java`` and jars that submits an application writes it (to a name of its own; renamed
-into place only after a clean exit, so a reader never maps a half-written file), every later one maps it. The JVM checks the archive
-against its own build and against every jar's size and modification time, and runs without it (``-Xshare:auto``,
-the default) when anything differs; the key below only keeps archives of different setups apart.
+first client JVM for a given ``java`` and jars that submits an application writes it (to a name of its own,
+renamed into place only after a clean exit, so a reader never maps a half-written file); every later one maps it.
+The JVM checks the archive against its own build and against every jar's size and modification time, and runs
+without it (``-Xshare:auto``, the default) when anything differs; the key below only keeps archives of different
+setups apart.
 
 Two JVM rules shape the classpath: an archive may only be written when no directory with files in it comes before
 the last jar classes were loaded from, and a later JVM's classpath must start with the archived one. So the
