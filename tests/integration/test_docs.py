@@ -137,7 +137,7 @@ def _ink(png: Path, rect: dict) -> int:
     with Image.open(png) as img:
         box = img.convert("L").crop((int(rect["x"]), int(rect["y"]), int(rect["x"] + rect["width"]),
                                      int(rect["y"] + rect["height"])))
-        return sum(1 for p in box.getdata() if p < 200)
+        return sum(1 for p in box.tobytes() if p < 200)  # mode L: one byte per pixel
 
 
 def test_notebook_runs_and_its_export_shows_the_cluster_widget(tmp_path):
