@@ -6,8 +6,8 @@ of 2.3 s here). Java 13+ can write the classes an application loaded to a dynami
 first client JVM for a given ``java`` and jars that submits an application writes it (to a name of its own,
 renamed into place only after a clean exit, so a reader never maps a half-written file); every later one maps it.
 The JVM checks the archive against its own build and against every jar's size and modification time, and runs
-without it (``-Xshare:auto``, the default) when anything differs; the key below only keeps archives of different
-setups apart.
+without it (``-Xshare:auto``, the default) when anything differs; the key names those too, so a changed jar gets a
+new archive rather than a refused one.
 
 Two JVM rules shape the classpath: an archive may only be written when no directory with files in it comes before
 the last jar classes were loaded from, and a later JVM's classpath must start with the archived one. So the
@@ -39,13 +39,24 @@ def jars_first(classpath: str) -> str:
 
 def archive_path(java: str, classpath: str) -> Path:
     """Where the archive for this ``java`` and ``classpath`` lives (one per setup, in Knit's cache)."""
-    real = os.path.realpath(java)
-    st = os.stat(real)
-    # Keyed by the jars alone: the directories come after them and hold no class, so the JVM does not compare
-    # them (an archive serves every conf dir, e.g. each local cluster's).
-    jars = os.pathsep.join(e for e in classpath.split(os.pathsep) if e and not os.path.isdir(e))
-    key = hashlib.sha256(f"{real}\0{st.st_size}\0{st.st_mtime_ns}\0{jars}".encode()).hexdigest()[:20]
+    # Keyed by java and the jars alone: the directories come after the jars and hold no class, so the JVM does not
+    # compare them (an archive serves every conf dir, e.g. each local cluster's). A jar replaced at the same path
+    # (an upgrade) makes the JVM refuse the archive, so each jar's size and mtime are in the key: a new archive.
+    parts = [_identity(os.path.realpath(java))]
+    parts += [_identity(e) for e in classpath.split(os.pathsep) if e and not os.path.isdir(e)]
+    key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
     return cache_root() / "class-data" / f"client-{key}{SUFFIX}"
+
+
+def _identity(entry: str) -> str:
+    """A classpath entry with what changes when it is replaced: a file's size and mtime; for ``dir/*`` the
+    directory's mtime (a jar added, removed or renamed into place)."""
+    target = entry[:-2] if entry.endswith(os.sep + "*") else entry
+    try:
+        st = os.stat(target)
+    except OSError:
+        return f"{entry}|missing"
+    return f"{entry}|{st.st_size}|{st.st_mtime_ns}"
 
 
 class Archive:

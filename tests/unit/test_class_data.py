@@ -32,7 +32,7 @@ def test_no_archive_before_java_13(cache):
 
 
 def test_first_launch_writes_under_its_own_name_and_a_clean_exit_puts_it_in_place(cache):
-    first = class_data.Archive(17, JAVA, "a.jar")
+    first = class_data.Archive(17, JAVA, "a.jar")  # (a missing jar is keyed as such)
     pending = first.pending
     assert first.options() == [f"-XX:ArchiveClassesAtExit={pending}"]
     assert pending.parent == cache / "class-data" and str(os.getpid()) in pending.name
@@ -134,3 +134,18 @@ def test_a_submit_call_makes_the_archive_worth_keeping_other_calls_do_not(cache,
     c.call("submit", "spec")
     assert archive.worth_keeping
     c._closed = True  # nothing to stop
+
+
+def test_a_jar_replaced_at_the_same_path_gets_a_new_archive(tmp_path, cache):
+    jar, lib = tmp_path / "knit.jar", tmp_path / "lib"
+    jar.write_bytes(b"v1")
+    lib.mkdir()
+    cp = f"{jar}{os.pathsep}{lib}/*"
+    before = class_data.archive_path(JAVA, cp)
+    assert class_data.archive_path(JAVA, cp) == before
+    jar.write_bytes(b"version 2")  # pip install -U: the same path, another jar (which the JVM would refuse)
+    assert class_data.archive_path(JAVA, cp) != before
+    again = class_data.archive_path(JAVA, cp)
+    (lib / "hadoop-common.jar").write_bytes(b"")  # a jar added under the wildcard
+    os.utime(lib, ns=(1, 1))  # a distinct mtime whatever the file system's clock granularity
+    assert class_data.archive_path(JAVA, cp) != again
