@@ -23,6 +23,7 @@ import os
 from pathlib import Path
 
 from .cache import cache_root
+from .processes import pid_alive
 
 logger = logging.getLogger(__name__)
 
@@ -101,15 +102,5 @@ def remove_abandoned(directory: Path) -> None:
     """Remove archives being written by client JVMs whose Python process has gone without putting them in place."""
     for tmp in directory.glob(f"*{SUFFIX}.*.tmp"):
         pid = tmp.name.rsplit(".", 2)[-2]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             tmp.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

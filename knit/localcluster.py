@@ -36,6 +36,7 @@ from .cluster_files import LOG4J, LOG4J_QUIET_PER_CONTAINER, write_launchers, wr
 from .exceptions import ClusterError
 from .hadoop_jars import _artifact, hadoop_lib_dir, hadoop_version, localcluster_jar, pom_path  # noqa: F401
 from .hadoop_jvm import java_executable, java_home, jvm_options
+from .processes import pid_alive
 
 logger = logging.getLogger(__name__)
 
@@ -331,7 +332,7 @@ class LocalCluster:
             self.dir = Path(tempfile.mkdtemp(prefix="knit-cluster-"))
         self.dir.mkdir(parents=True, exist_ok=True)
         existing = read_cluster_json(self.dir)
-        if existing and _pid_alive(existing.get("pid")):
+        if existing and pid_alive(existing.get("pid")):
             raise ClusterError(f"a local cluster already runs in {self.dir} (pid {existing['pid']}); "
                                f"`knit cluster down --dir {self.dir}` stops it")
         (self.dir / "cluster.json").unlink(missing_ok=True)
@@ -438,18 +439,6 @@ def read_cluster_json(dir: str | os.PathLike) -> dict[str, Any] | None:
         return None
 
 
-def _pid_alive(pid: Any) -> bool:
-    if not isinstance(pid, int):
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _is_cluster_jvm(pid: int, dir: Path) -> bool:
     """Guard against a recycled pid: the process must be our JVM for this directory."""
     try:
@@ -468,15 +457,15 @@ def stop_detached(dir: str | os.PathLike = DEFAULT_DIR, timeout: float = 60.0) -
     """Stop the cluster running in ``dir`` (``knit cluster down``). Returns False if none was running."""
     dir = Path(dir).resolve()
     info = read_cluster_json(dir)
-    if info is None or not _pid_alive(info.get("pid")) or not _is_cluster_jvm(info["pid"], dir):
+    if info is None or not pid_alive(info.get("pid")) or not _is_cluster_jvm(info["pid"], dir):
         (dir / "cluster.json").unlink(missing_ok=True)
         return False
     pid = info["pid"]
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while _pid_alive(pid) and time.monotonic() < deadline:
+    while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    if _pid_alive(pid):
+    if pid_alive(pid):
         logger.warning("local cluster JVM %s did not stop within %.0f s; killing it", pid, timeout)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
@@ -488,5 +477,5 @@ def cluster_status(dir: str | os.PathLike = DEFAULT_DIR) -> dict[str, Any] | Non
     info = read_cluster_json(dir)
     if info is None:
         return None
-    info["running"] = _pid_alive(info.get("pid")) and _is_cluster_jvm(info["pid"], Path(dir).resolve())
+    info["running"] = pid_alive(info.get("pid")) and _is_cluster_jvm(info["pid"], Path(dir).resolve())
     return info
