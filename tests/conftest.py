@@ -92,7 +92,10 @@ def hadoop_cluster(tmp_path_factory):
     if existing:
         cluster = LocalCluster.attach(existing)
     else:
-        cluster = LocalCluster(nodes=2, dir=tmp_path_factory.mktemp("cluster")).start()
+        # YARN's debugging copy of each container's launch_container.sh, off in a lean local cluster: the secret
+        # checks (test_secrets_and_big_logs, test_dask_secrets) look for leaks in it.
+        cluster = LocalCluster(nodes=2, dir=tmp_path_factory.mktemp("cluster"),
+                               conf={"yarn.nodemanager.log-container-debug-info.enabled": "true"}).start()
     with _session_cluster(cluster, owned=not existing), _pointed_at(cluster):
         yield cluster
 

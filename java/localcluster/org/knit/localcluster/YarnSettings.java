@@ -48,6 +48,12 @@ final class YarnSettings {
    *       how fast a thousand containers (or an AM) are placed.</li>
    *   <li>No per-container metrics source (a JMX bean registered and, 10 s after the end, unregistered for each
    *       container): with the containers monitor off (see {@link #memoryChecks}) nothing would fill them.</li>
+   *   <li>No debugging copy per container ({@code yarn.nodemanager.log-container-debug-info.enabled}, on by
+   *       default since YARN-4309): each container's launch_container.sh also copied itself into the log dir and
+   *       listed its working dir twice with {@code find -L} (five more processes per container, and a walk of
+   *       every file of an unpacked environment). {@code --conf
+   *       yarn.nodemanager.log-container-debug-info.enabled=true} brings it back (the tests' shared cluster does:
+   *       its secret checks read that copy).</li>
    * </ul>
    */
   private static void lean(Configuration conf) {
@@ -57,6 +63,7 @@ final class YarnSettings {
     // nothing; busy, each pass places up to the per-node limit.
     conf.setLong(cs + "schedule-asynchronously.scheduling-interval-ms", 20);
     conf.setBoolean(YarnConfiguration.NM_CONTAINER_METRICS_ENABLE, false);
+    conf.setBoolean(YarnConfiguration.NM_LOG_CONTAINER_DEBUG_INFO, false);
   }
 
   /** Small allocations, fast heartbeats, every resource usable by AMs, no disk health checks. */
