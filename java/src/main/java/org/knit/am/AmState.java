@@ -56,7 +56,9 @@ final class AmState {
     ContainerCounts counts;
   }
 
-  private final FileContext fc;
+  private final Configuration conf;
+  /** Made on first use ({@link #connect}): the AM connects in the background while it starts (issue 15). */
+  private FileContext fc;
   private final Path dir;
   private final Path file;
   private final Path tmp;
@@ -67,12 +69,20 @@ final class AmState {
   private long savedEndVersion = -1;
   private long savedAt;
 
-  AmState(Configuration conf, Path stagingDir, int attempt) throws IOException {
-    this.fc = FileContext.getFileContext(stagingDir.toUri(), conf);
+  AmState(Configuration conf, Path stagingDir, int attempt) {
+    this.conf = conf;
     this.dir = stagingDir;
     this.file = new Path(stagingDir, FILE);
     this.tmp = new Path(stagingDir, "." + FILE + ".tmp");
     this.attempt = attempt;
+  }
+
+  /** The staging dir's file system, connected on the first call (a DFSClient's first use loads ~700 classes). */
+  synchronized FileContext connect() throws IOException {
+    if (fc == null) {
+      fc = FileContext.getFileContext(dir.toUri(), conf);
+    }
+    return fc;
   }
 
   /**
@@ -123,6 +133,7 @@ final class AmState {
   }
 
   private void write(Path target, Path partial, String json) throws IOException {
+    FileContext fc = connect();
     try (OutputStream out = fc.create(partial, EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE),
         Options.CreateOpts.perms(PRIVATE), Options.CreateOpts.createParent())) {
       out.write(json.getBytes(StandardCharsets.UTF_8));
@@ -131,6 +142,7 @@ final class AmState {
   }
 
   private String read(Path path) throws IOException {
+    FileContext fc = connect();
     if (!fc.util().exists(path)) {
       return null;
     }

@@ -11,9 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hadoop.fs.FileSystem;
@@ -117,7 +120,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     this.rm = rm;
     this.allocator = new ContainerAllocator(rm, tracker, idBase);
     this.stagingDir = stagingDir == null ? null : new Path(stagingDir);
-    this.launcher = new ContainerLauncher(spec, conf, tracker, credentials, this.stagingDir);
+    this.launcher = new ContainerLauncher(spec, conf, tracker, credentials);
     this.state = stagingDir == null ? null : new AmState(conf, this.stagingDir, attempt);
     this.kv = new KeyValueStore(state == null ? null : state::saveKeys);
     this.tokenRenewer = new CredentialRenewer(conf, spec, credentials, launcher::tokensRenewed);
@@ -167,6 +170,13 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   }
 
   int run(GatewayKeys keys) throws Exception {
+    ContainerToken token = new ContainerToken(keys.secret);
+    // HDFS while the RM client, the gateway and the web server start: the AM's first DFSClient costs as much as
+    // all of those together (~700 classes; AM JVM start to registration 1.7 s at 2 containers, issue 15).
+    FutureTask<Map<String, LocalResource>> files = new FutureTask<>(() -> containerFiles(token));
+    Thread connecting = new Thread(files, "knit-staging-files");
+    connecting.setDaemon(true);
+    connecting.start();
     rm.init(conf);
     rm.start();
     launcher.start(this);
@@ -174,14 +184,15 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     MasterEntryPoint entryPoint = new MasterEntryPoint(this, tracker);
     GatewayServer gateway = AmGateway.start(entryPoint, keys);
     String host = System.getenv(Environment.NM_HOST.name());
-    ContainerToken token = new ContainerToken(keys.secret);
     if (attempt > 1 && state != null) {
       kv.restore(state.loadKeys());  // before anyone can read it: the gateway waits for ready, the web server is not up
     }
     WebServer web = new WebServer(kv, token, entryPoint::lastCall);
     String webUrl = "http://" + host + ":" + web.port();
-    shareWithContainers(token, webUrl);
-    shareSecretFiles();
+    launcher.shareWithContainers(Collections.singletonMap(Knit.ENV_AM_URL, webUrl), null, null);
+    for (Map.Entry<String, LocalResource> f : await(files).entrySet()) {
+      launcher.shareWithContainers(Collections.<String, String>emptyMap(), f.getKey(), f.getValue());
+    }
     RegisterApplicationMasterResponse registration = rm.registerApplicationMaster(host,
         gateway.getListeningPort(), webUrl + "/");
     maxCapability = registration.getMaximumResourceCapability();
@@ -209,32 +220,35 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   }
 
   /**
-   * Tells every container the AM's web address and gives it the container token (a file in the staging dir), so
-   * it can use the key-value store. Without a staging dir (or if HDFS refuses) containers go without the token.
+   * What every container localizes from the staging dir besides the spec's files: the launch script (and the
+   * secret envvars' file), the container token (written now, so containers can use the key-value store; if HDFS
+   * refuses, containers go without it) and the application's secret files ({@link SecretFiles}). Connects the
+   * state store too. Empty without a staging dir (unit tests).
    */
-  private void shareWithContainers(ContainerToken token, String webUrl) {
-    String dir = System.getenv(Knit.ENV_STAGING_DIR);
-    LocalResource resource = null;
-    if (dir != null) {
-      try {
-        Path p = new Path(dir);
-        resource = token.publish(p.getFileSystem(conf), p);
-      } catch (IOException e) {
-        LOG.warn("Could not write the container token into {}: {}", dir, e.toString());
-      }
-    }
-    launcher.shareWithContainers(Collections.singletonMap(Knit.ENV_AM_URL, webUrl), ContainerToken.LINK_NAME,
-        resource);
-  }
-
-  /** Every container gets the application's secret files ({@link SecretFiles}), from the staging dir. */
-  private void shareSecretFiles() throws IOException {
+  private Map<String, LocalResource> containerFiles(ContainerToken token) throws IOException {
+    Map<String, LocalResource> files = new LinkedHashMap<>();
     if (stagingDir == null) {
-      return;  // unit tests
+      return files;
     }
     FileSystem fs = stagingDir.getFileSystem(conf);
-    for (Map.Entry<String, LocalResource> f : SecretFiles.resources(fs, stagingDir).entrySet()) {
-      launcher.shareWithContainers(Collections.<String, String>emptyMap(), f.getKey(), f.getValue());
+    files.putAll(ContainerLauncher.stagedResources(fs, stagingDir));
+    try {
+      files.put(ContainerToken.LINK_NAME, token.publish(fs, stagingDir));
+    } catch (IOException e) {
+      LOG.warn("Could not write the container token into {}: {}", stagingDir, e.toString());
+    }
+    files.putAll(SecretFiles.resources(fs, stagingDir));
+    state.connect();
+    return files;
+  }
+
+  /** The background task's result, or what it threw. */
+  private static <T> T await(FutureTask<T> task) throws Exception {
+    try {
+      return task.get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw cause instanceof Exception ? (Exception) cause : new IllegalStateException(cause);
     }
   }
 

@@ -83,13 +83,10 @@ final class ContainerLauncher extends NMClientAsync.AbstractCallbackHandler {
   /** Environment and resources every container also gets (the AM's URL, the container token); set before start. */
   private final Map<String, String> sharedEnv = new HashMap<>();
 
-  ContainerLauncher(ApplicationSpec spec, Configuration conf, ContainerTracker tracker, Credentials amCredentials,
-      Path stagingDir) throws IOException {
+  ContainerLauncher(ApplicationSpec spec, Configuration conf, ContainerTracker tracker, Credentials amCredentials)
+      throws IOException {
     this.tracker = tracker;
     this.resources = localResources(spec);
-    if (stagingDir != null) {  // null only in unit tests that launch nothing
-      this.resources.putAll(stagedResources(stagingDir.getFileSystem(conf), stagingDir));
-    }
     for (Map.Entry<String, String> e : spec.applicationAcls().entrySet()) {
       acls.put(ApplicationAccessType.valueOf(e.getKey()), e.getValue());
     }
