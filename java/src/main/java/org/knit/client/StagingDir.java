@@ -5,13 +5,22 @@ import org.knit.common.GatewayKeys;
 import org.knit.common.Knit;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsPermission;
 import org.knit.spec.ApplicationSpec;
 
 /**
@@ -48,31 +57,67 @@ final class StagingDir {
     }
   }
 
-  /** Creates the application's dir (and the root, 0700) and writes what the AM and the workers read from it. */
+  /**
+   * Creates the application's dir (and the root, 0700) and writes what the AM and the workers read from it, all
+   * files at once: each small file's close waits for its block report, five in a row were ~0.2 s of a start.
+   */
   static Path write(FileSystem fs, Path dir, ApplicationSpec spec, byte[] launchScript,
       Map<String, String> secretEnvvars, GatewayKeys gateway, FileStatus jar) throws IOException {
     Stager.mkdirsPrivate(fs, dir.getParent());
     Stager.mkdirsPrivate(fs, dir);
-    Path specPath = writePrivate(fs, new Path(dir, Knit.SPEC_FILE), utf8(spec.toJson()));
-    writePrivate(fs, new Path(dir, Knit.SECRET_FILE), utf8(gateway.secret));
-    writePrivate(fs, new Path(dir, Knit.CERT_FILE), utf8(GatewayKeys.pem(gateway.certificate)));
-    writePrivate(fs, new Path(dir, Knit.LAUNCH_SCRIPT_FILE), launchScript);
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    files.put(Knit.SPEC_FILE, utf8(spec.toJson()));
+    files.put(Knit.SECRET_FILE, utf8(gateway.secret));
+    files.put(Knit.CERT_FILE, utf8(GatewayKeys.pem(gateway.certificate)));
+    files.put(Knit.LAUNCH_SCRIPT_FILE, launchScript);
     if (!secretEnvvars.isEmpty()) {
-      writePrivate(fs, new Path(dir, Knit.SECRETS_FILE), LaunchScript.secretsFile(secretEnvvars));
+      files.put(Knit.SECRETS_FILE, LaunchScript.secretsFile(secretEnvvars));
     }
-    writePrivate(fs, new Path(dir, Knit.JAR_PATH_FILE), utf8(jar.getPath().toString()));
-    return specPath;
+    files.put(Knit.JAR_PATH_FILE, utf8(jar.getPath().toString()));
+    writeAll(fs, dir, files);
+    return new Path(dir, Knit.SPEC_FILE);
+  }
+
+  private static void writeAll(FileSystem fs, Path dir, Map<String, byte[]> files) throws IOException {
+    ExecutorService pool = Executors.newFixedThreadPool(files.size());
+    try {
+      List<Future<Void>> writes = new ArrayList<>();
+      for (Map.Entry<String, byte[]> f : files.entrySet()) {
+        writes.add(pool.submit(() -> writePrivate(fs, new Path(dir, f.getKey()), f.getValue())));
+      }
+      for (Future<Void> w : writes) {
+        try {
+          w.get();
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          throw cause instanceof IOException ? (IOException) cause : new IOException(cause);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while writing the staging dir " + dir);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   private static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static Path writePrivate(FileSystem fs, Path path, byte[] content) throws IOException {
-    try (OutputStream out = FileSystem.create(fs, path, Stager.PRIVATE_FILE)) {
+  /**
+   * Writes a 0600 file in one create call: the mode goes with the create (the NameNode applies the umask, which
+   * leaves 0600 as it is unless it takes the owner's own bits; then it is set after, as FileSystem.create does).
+   */
+  private static Void writePrivate(FileSystem fs, Path path, byte[] content) throws IOException {
+    FsPermission masked = Stager.PRIVATE_FILE.applyUMask(FsPermission.getUMask(fs.getConf()));
+    try (OutputStream out = masked.equals(Stager.PRIVATE_FILE)
+        ? fs.create(path, Stager.PRIVATE_FILE, false, 1 << 12, fs.getDefaultReplication(path),
+            fs.getDefaultBlockSize(path), null)
+        : FileSystem.create(fs, path, Stager.PRIVATE_FILE)) {
       out.write(content);
     }
-    return path;
+    return null;
   }
 
   /** Removes an application's staging dir, if there is one (its AM could not: killed, crashed). */
