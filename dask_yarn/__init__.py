@@ -8,10 +8,7 @@ __all__ = ["ClusterStateError", "DaskYARNCluster", "WorkerNotFound", "YARNSchedu
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("YARNScheduler", "YARNWorker"):
-        from . import jobs
-        return getattr(jobs, name)
-    if name in __all__:
-        from . import core
-        return getattr(core, name)
-    raise AttributeError(f"module 'dask_yarn' has no attribute {name!r}")
+    if name not in __all__:
+        raise AttributeError(f"module 'dask_yarn' has no attribute {name!r}")
+    from . import core  # which has them all (the workers' classes from .jobs, the errors from .errors)
+    return getattr(core, name)

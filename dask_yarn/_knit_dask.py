@@ -71,6 +71,11 @@ class AM:
             return None
 
 
+def published(address: str, dashboard: str) -> dict[str, str]:
+    """What a cluster's scheduler publishes in the AM's store (here or, local mode, in the cluster's process)."""
+    return {ADDRESS_KEY: address, DASHBOARD_KEY: dashboard, WEB_TARGET_KEY: dashboard}  # tracking URL -> dashboard
+
+
 def _idle(am_idle_seconds: float | None, timeout: float) -> bool:
     """Whether the AM has had no client call for ``timeout`` (an unreachable AM cannot say otherwise)."""
     return am_idle_seconds is None or am_idle_seconds > timeout
@@ -109,10 +114,8 @@ def scheduler(cfg: dict, name: str) -> None:
     async def run() -> None:
         async with Scheduler(host=host, port=0, dashboard=True, dashboard_address=":0", security=security,
                              protocol=protocol) as s:
-            am.put(ADDRESS_KEY, s.address)
-            dashboard = f"http://{host}:{s.http_server.port}"
-            am.put(DASHBOARD_KEY, dashboard)
-            am.put(WEB_TARGET_KEY, dashboard)  # the application's tracking URL redirects here
+            for key, value in published(s.address, f"http://{host}:{s.http_server.port}").items():
+                am.put(key, value)
             quiet_since = time.monotonic()
             while s.status not in (Status.closing, Status.closed):
                 await asyncio.sleep(2)
