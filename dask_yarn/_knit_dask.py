@@ -89,8 +89,7 @@ def worker(cfg: dict, name: str) -> None:
             "--memory-limit", f"{int(memory * cfg['memory_fraction'])}MiB",  # headroom below YARN's limit
             "--no-dashboard", "--death-timeout", str(cfg["death_timeout"])]
     cls = cfg["worker_class"]
-    tls = cfg.get("tls")
-    if tls:  # the cluster's TLS identity: secret files of the application, in the working directory
+    if tls := cfg.get("tls"):  # the cluster's TLS identity: the application's secret files, in the working dir
         args += ["--tls-ca-file", tls["ca"], "--tls-cert", tls["worker_cert"], "--tls-key", tls["worker_key"]]
     if cls == "distributed.Worker":
         args.append("--no-nanny")
@@ -133,8 +132,7 @@ def scheduler(cfg: dict, name: str) -> None:
 
 def driver(cfg: dict, name: str) -> None:
     os.environ["DASK_SCHEDULER_ADDRESS"] = AM().wait(ADDRESS_KEY, cfg["start_timeout"])  # before dask is imported
-    tls = cfg.get("tls")
-    if tls:  # the script's Client() connects with the cluster's identity (dask config from the environment)
+    if tls := cfg.get("tls"):  # the script's Client() connects with the cluster's identity (dask config from env)
         os.environ.update({"DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True",
                            "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": os.path.abspath(tls["ca"]),
                            "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT": os.path.abspath(tls["worker_cert"]),

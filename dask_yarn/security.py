@@ -58,9 +58,8 @@ def resolve(security: Any) -> tuple[Security | None, dict[str, str]]:
         cert, key = new_identity()
         security = _of(cert, cert, key)
     worker = (security.tls_worker_cert, security.tls_worker_key or security.tls_worker_cert)
-    scheduler = (security.tls_scheduler_cert, security.tls_scheduler_key or security.tls_scheduler_cert)
-    if not scheduler[0]:
-        scheduler = worker
+    scheduler = (security.tls_scheduler_cert, security.tls_scheduler_key or security.tls_scheduler_cert) \
+        if security.tls_scheduler_cert else worker
     contents = {"ca": security.tls_ca_file, "worker_cert": worker[0], "worker_key": worker[1],
                 "scheduler_cert": scheduler[0], "scheduler_key": scheduler[1]}
     return security, {FILES[role]: _read(value) for role, value in contents.items()}
