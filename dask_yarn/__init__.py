@@ -2,16 +2,15 @@
 
 Attributes load on first use, so ``knit``'s command line can register ``knit dask ...`` without importing Dask.
 """
+import importlib
 from typing import Any
 
 __all__ = ["ClusterStateError", "DaskYARNCluster", "WorkerNotFound", "YARNScheduler", "YARNWorker"]
+#: The module of each attribute other than ``core``'s (the workers' classes need neither core nor its config).
+_MODULES = {"YARNScheduler": "jobs", "YARNWorker": "jobs"}
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("YARNScheduler", "YARNWorker"):
-        from . import jobs
-        return getattr(jobs, name)
-    if name in __all__:
-        from . import core
-        return getattr(core, name)
-    raise AttributeError(f"module 'dask_yarn' has no attribute {name!r}")
+    if name not in __all__:
+        raise AttributeError(f"module 'dask_yarn' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_MODULES.get(name, 'core')}", __name__), name)

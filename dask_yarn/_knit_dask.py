@@ -71,6 +71,11 @@ class AM:
             return None
 
 
+def published(address: str, dashboard: str) -> dict[str, str]:
+    """What a cluster's scheduler publishes in the AM's store (here or, local mode, in the cluster's process)."""
+    return {ADDRESS_KEY: address, DASHBOARD_KEY: dashboard, WEB_TARGET_KEY: dashboard}  # tracking URL -> dashboard
+
+
 def _idle(am_idle_seconds: float | None, timeout: float) -> bool:
     """Whether the AM has had no client call for ``timeout`` (an unreachable AM cannot say otherwise)."""
     return am_idle_seconds is None or am_idle_seconds > timeout
@@ -84,8 +89,7 @@ def worker(cfg: dict, name: str) -> None:
             "--memory-limit", f"{int(memory * cfg['memory_fraction'])}MiB",  # headroom below YARN's limit
             "--no-dashboard", "--death-timeout", str(cfg["death_timeout"])]
     cls = cfg["worker_class"]
-    tls = cfg.get("tls")
-    if tls:  # the cluster's TLS identity: secret files of the application, in the working directory
+    if tls := cfg.get("tls"):  # the cluster's TLS identity: the application's secret files, in the working dir
         args += ["--tls-ca-file", tls["ca"], "--tls-cert", tls["worker_cert"], "--tls-key", tls["worker_key"]]
     if cls == "distributed.Worker":
         args.append("--no-nanny")
@@ -109,10 +113,8 @@ def scheduler(cfg: dict, name: str) -> None:
     async def run() -> None:
         async with Scheduler(host=host, port=0, dashboard=True, dashboard_address=":0", security=security,
                              protocol=protocol) as s:
-            am.put(ADDRESS_KEY, s.address)
-            dashboard = f"http://{host}:{s.http_server.port}"
-            am.put(DASHBOARD_KEY, dashboard)
-            am.put(WEB_TARGET_KEY, dashboard)  # the application's tracking URL redirects here
+            for key, value in published(s.address, f"http://{host}:{s.http_server.port}").items():
+                am.put(key, value)
             quiet_since = time.monotonic()
             while s.status not in (Status.closing, Status.closed):
                 await asyncio.sleep(2)
@@ -130,8 +132,7 @@ def scheduler(cfg: dict, name: str) -> None:
 
 def driver(cfg: dict, name: str) -> None:
     os.environ["DASK_SCHEDULER_ADDRESS"] = AM().wait(ADDRESS_KEY, cfg["start_timeout"])  # before dask is imported
-    tls = cfg.get("tls")
-    if tls:  # the script's Client() connects with the cluster's identity (dask config from the environment)
+    if tls := cfg.get("tls"):  # the script's Client() connects with the cluster's identity (dask config from env)
         os.environ.update({"DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True",
                            "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": os.path.abspath(tls["ca"]),
                            "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT": os.path.abspath(tls["worker_cert"]),

@@ -12,19 +12,10 @@ import os
 import sys
 
 from knit import secret_envvars
+from knit.cli_start import _pair  # knit start's KEY=VALUE
 from knit.cli_output import EXIT_FAILED, EXIT_OK, conf_kwargs, logs_text, print_result
 from knit.exceptions import SpecError
 from knit.states import APP_FINISHED, CONTAINER_ENDED, FINAL_FAILED, FinalStatus
-
-
-def _envvars(pairs: list[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise SpecError(f"--envvar {pair!r}: expected KEY=VALUE")
-        out[key] = value
-    return out
 
 
 def _submit(args: argparse.Namespace) -> int:
@@ -34,7 +25,8 @@ def _submit(args: argparse.Namespace) -> int:
     cluster = DaskYARNCluster(
         deploy_mode="remote", env=args.env, n_workers=args.workers, worker_memory=args.worker_memory,
         worker_vcores=args.worker_vcores, scheduler_memory=args.scheduler_memory, queue=args.queue,
-        app_name=args.name, files=[args.script, *args.file], envvars=_envvars(args.envvar),
+        app_name=args.name, files=[args.script, *args.file],
+        envvars=dict(_pair("--envvar", pair) for pair in args.envvar),
         secret_envvars=secret_envvars.read_values(args.secret_envvar),
         _script=[os.path.basename(args.script), *args.args], **conf_kwargs(args))
     cluster.quiet = args.json  # its own log lines (e.g. the application's end) would go to stdout, before the JSON
@@ -54,7 +46,7 @@ def _submit(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     from knit import Knit
 
-    from .jobs import ADDRESS_KEY, DASHBOARD_KEY
+    from ._knit_dask import ADDRESS_KEY, DASHBOARD_KEY
     k = Knit.connect(args.app, **conf_kwargs(args))
     report = k.report()
     data = {k_: report.get(k_) for k_ in ("id", "name", "state", "final_status", "diagnostics", "tracking_url")}

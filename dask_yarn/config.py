@@ -30,16 +30,9 @@ dask.config.update_defaults(DEFAULTS)
 dask.config.ensure_file(source=FILE, comment=True)
 
 
-def _default(key: str) -> Any:
-    value: Any = DEFAULTS["yarn"]
-    for part in key.split("."):
-        value = value[part]
-    return value
-
-
 def get(key: str) -> Any:
     """``yarn.<key>``: the user's value, else that of dask-yarn's name for it, else the packaged default."""
-    default = _default(key)
+    default = dask.config.get(f"yarn.{key}", config=DEFAULTS)
     value = dask.config.get(f"yarn.{key}", default=default)
     if value == default and key in ALIASES:
         return dask.config.get(f"yarn.{ALIASES[key]}", default=default)

@@ -26,14 +26,15 @@ from tornado.ioloop import PeriodicCallback
 
 from knit import secret_envvars as secret_envvars_
 from knit.exceptions import ApplicationFailed, SpecError
+from knit.states import CONTAINER_ENDED
 
 from . import config, security as dask_security
 from .compat import Knit02Cluster, pick
 from .config import memory_mb, positive_int
 from .errors import ClusterStateError, WorkerNotFound
+from ._knit_dask import DRIVER, SCHEDULER, published
+from .jobs import CLUSTER_KEY, MiB, YarnApp, YARNScheduler, YARNWorker
 from .watch import WatchYarn
-from .jobs import (ADDRESS_KEY, CLUSTER_KEY, DASHBOARD_KEY, DRIVER, ENDED, SCHEDULER, WEB_TARGET_KEY, MiB,
-                   YarnApp, YARNScheduler, YARNWorker)
 
 logger = logging.getLogger(__name__)
 RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_knit_dask.py")
@@ -170,12 +171,11 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
             raise SpecError(f"pass Knit options {sorted(kwargs)} to the Knit given as knit=, not here")
         if knit is None:
             from knit import Knit
-            for key in ("principal", "keytab"):  # Kerberos with a keytab: yarn.principal / yarn.keytab
-                if kwargs.get(key) is None and cfg(key) is not None:
-                    kwargs[key] = cfg(key)
-            timeout = cfg("control-timeout")
-            if timeout is not None and "control_timeout" not in kwargs:
-                kwargs["control_timeout"] = parse_timedelta(timeout)
+            # Kerberos with a keytab (yarn.principal / yarn.keytab); no identity keywords unless set
+            kwargs.update({key: cfg(key) for key in ("principal", "keytab")
+                           if kwargs.get(key) is None and cfg(key) is not None})
+            if cfg("control-timeout") is not None:
+                kwargs.setdefault("control_timeout", parse_timedelta(cfg("control-timeout")))
             knit = Knit(**kwargs)
         n = positive_int(pick(n_workers, "worker.count"), "n_workers", 0)
         self._setup(knit, settings, {f"dask-worker-{i}": None for i in range(n)}, asynchronous, loop, name, security)
@@ -188,7 +188,6 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         self.worker_restarts, self.restarts_used = settings["restarts"], 0
         self.app_error: ApplicationFailed | None = None
         self.local_cluster: LocalCluster | None = None
-        self._adaptive_ref: Any = None
         self._watching = asyncio.Lock()
         self._app = YarnApp(knit, wanted=lambda name: name in self.worker_spec)
         self._platform_faults: set[str] = set()  # container ids whose end the AM repairs (dask_yarn/watch.py)
@@ -196,13 +195,11 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         spec = self._worker_spec(settings["vcores"], settings["memory"])
         worker_spec = {n: spec if c is None else self._worker_spec(c["vcores"], c["memory"]) for n, c in
                        workers.items()}
-        scheduler = None
         remote = self.deploy_mode == "remote"
-        if remote:
-            initial = [(n, s["options"]["nthreads"], s["options"]["memory_limit"] // MiB)
-                       for n, s in worker_spec.items() if n not in self._adopted]
-            scheduler = {"cls": YARNScheduler, "options": {"app": self._app, "workers": initial,
-                                                           "timeout": settings["start_timeout"]}}
+        initial = [(n, s["options"]["nthreads"], s["options"]["memory_limit"] // MiB)
+                   for n, s in worker_spec.items() if n not in self._adopted]  # remote: requested with the scheduler
+        scheduler = {"cls": YARNScheduler, "options": {"app": self._app, "workers": initial,
+                                                       "timeout": settings["start_timeout"]}} if remote else None
         if not asynchronous:  # in async mode the (possibly long) build runs off-loop in _start
             self._resolve_env()
         super().__init__(workers=worker_spec, scheduler=scheduler, worker=spec, asynchronous=asynchronous,
@@ -228,7 +225,7 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
                                     f"has no {CLUSTER_KEY}); a local-mode cluster's scheduler is in the process "
                                     "that started it")
         live = {c["name"]: c for c in knit.get_containers()
-                if c.get("name") and c["name"] not in (SCHEDULER, DRIVER) and c["state"] not in ENDED}
+                if c.get("name") and c["name"] not in (SCHEDULER, DRIVER) and c["state"] not in CONTAINER_ENDED}
         self, settings = cls.__new__(cls), json.loads(settings)
         security = dask_security.of_application(knit) if settings.get("tls") else False
         self._setup(knit, settings, live, asynchronous, loop, None, security)
@@ -240,6 +237,12 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         options = {"app": self._app, "nthreads": positive_int(vcores, "cpu"),
                    "memory_limit": memory_mb(memory, "memory") * MiB}
         return {"cls": YARNWorker, "options": options}
+
+    def _spec_like_new(self, vcores: Any, memory: Any) -> dict:
+        """A worker spec of ``vcores`` and ``memory``, each that of ``new_spec`` when None."""
+        opts = self.new_spec["options"]
+        return self._worker_spec(opts["nthreads"] if vcores is None else vcores,
+                                 opts["memory_limit"] // MiB if memory is None else memory)
 
     def _resolve_env(self) -> None:
         """Build (or find in the cache) the environment asked for with ``packages``."""
@@ -266,12 +269,9 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
 
     def _publish(self) -> None:
         """After submission: what other processes, containers and the tracking URL read from the AM."""
-        if self.deploy_mode == "remote":
-            self.knit.set_key(CLUSTER_KEY, json.dumps(self._settings))
-            return
-        dashboard = f"http://{self._ip}:{self.scheduler.http_server.port}"
-        for key, value in ((ADDRESS_KEY, self.scheduler.address), (DASHBOARD_KEY, dashboard),
-                           (WEB_TARGET_KEY, dashboard)):
+        keys = {CLUSTER_KEY: json.dumps(self._settings)} if self.deploy_mode == "remote" else \
+            published(self.scheduler.address, f"http://{self._ip}:{self.scheduler.http_server.port}")
+        for key, value in keys.items():
             self.knit.set_key(key, value)
 
     # -- lifecycle -----------------------------------------------------------------------------------------
@@ -308,8 +308,8 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
 
     async def _close(self) -> None:
         if self.status not in (Status.closing, Status.closed):
-            if self._adaptive_ref is not None:
-                self._adaptive_ref.stop()
+            if self._adaptive is not None:
+                self._adaptive.stop()
             watch = self.periodic_callbacks.pop("yarn-watch", None)
             if watch is not None:
                 watch.stop()
@@ -351,19 +351,14 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         """
         cpu, n_workers = pick(cpu, cpus, "cpu", "cpus"), n_workers if nworkers is None else nworkers
         self._start_options(checks, kwargs)
-        opts = self.new_spec["options"]
-        self.new_spec = self._worker_spec(opts["nthreads"] if cpu is None else cpu,
-                                          opts["memory_limit"] // MiB if memory is None else memory)
+        self.new_spec = self._spec_like_new(cpu, memory)
         positive_int(n_workers, "n_workers", 0)
         return self.sync(self._add, max(0, n_workers - len(self.worker_spec)), self.new_spec)
 
     def add_workers(self, n_workers: int = 1, cpu: int | None = None, memory: Any = None, *,
                     cpus: int | None = None) -> Any:
         """Add ``n_workers`` workers of ``cpu`` (knit 0.2: ``cpus``) vcores and ``memory``; returns their names."""
-        cpu = pick(cpu, cpus, "cpu", "cpus")
-        opts = self.new_spec["options"]
-        spec = self._worker_spec(opts["nthreads"] if cpu is None else cpu,
-                                 opts["memory_limit"] // MiB if memory is None else memory)
+        spec = self._spec_like_new(pick(cpu, cpus, "cpu", "cpus"), memory)
         return self.sync(self._add, positive_int(n_workers, "n_workers"), spec, True)
 
     async def _add(self, n: int, spec: dict, names: bool = False) -> Any:
@@ -395,8 +390,7 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
 
     def adapt(self, *args: Any, **kwargs: Any) -> Any:
         self._check_usable()
-        self._adaptive_ref = super().adapt(*args, **kwargs)
-        return self._adaptive_ref
+        return super().adapt(*args, **kwargs)
 
     def _new_worker_name(self, worker_number: int) -> str:
         return f"dask-worker-{worker_number}"

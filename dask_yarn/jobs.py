@@ -18,15 +18,12 @@ from distributed.core import Status, rpc
 from distributed.deploy.spec import ProcessInterface
 
 from knit.exceptions import ApplicationFailed, KnitException
-from knit.states import CONTAINER_ENDED
+
+from ._knit_dask import ADDRESS_KEY
 
 logger = logging.getLogger(__name__)
 
-SCHEDULER, DRIVER = "dask-scheduler", "dask-driver"
-ADDRESS_KEY, DASHBOARD_KEY, CLUSTER_KEY = "dask.scheduler-address", "dask.dashboard", "dask.cluster"
-WEB_TARGET_KEY = "knit.web-target"
-#: Container states after which a container never runs again.
-ENDED = CONTAINER_ENDED
+CLUSTER_KEY = "dask.cluster"
 MiB = 2**20
 
 

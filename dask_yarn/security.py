@@ -31,12 +31,6 @@ def new_identity() -> tuple[str, str]:
     return identity["certificate"], identity["private_key"]
 
 
-def generated() -> Security:
-    """A ``Security`` with a new key and self-signed certificate for every role, encryption required."""
-    cert, key = new_identity()
-    return _of(cert, cert, key)
-
-
 def _of(ca: str, cert: str, key: str) -> Security:
     return Security(tls_ca_file=ca, tls_client_cert=cert, tls_client_key=key, tls_scheduler_cert=cert,
                     tls_scheduler_key=key, tls_worker_cert=cert, tls_worker_key=key, require_encryption=True)
@@ -56,17 +50,16 @@ def check(security: Any) -> None:
 
 
 def resolve(security: Any) -> tuple[Security | None, dict[str, str]]:
-    """``(Security of this process or None, {secret file name: content} for the containers)``; True makes
-    the certificate now (:func:`generated`)."""
-    check(security)
+    """``(Security of this process or None, {secret file name: content} for the containers)`` of a
+    ``security`` that passed :func:`check`; True makes the certificate now."""
     if security is False:
         return None, {}
-    if security is True or security is None:
-        security = generated()
+    if security is True or security is None:  # a new key and self-signed certificate for every role
+        cert, key = new_identity()
+        security = _of(cert, cert, key)
     worker = (security.tls_worker_cert, security.tls_worker_key or security.tls_worker_cert)
-    scheduler = (security.tls_scheduler_cert, security.tls_scheduler_key or security.tls_scheduler_cert)
-    if not scheduler[0]:
-        scheduler = worker
+    scheduler = (security.tls_scheduler_cert, security.tls_scheduler_key or security.tls_scheduler_cert) \
+        if security.tls_scheduler_cert else worker
     contents = {"ca": security.tls_ca_file, "worker_cert": worker[0], "worker_key": worker[1],
                 "scheduler_cert": scheduler[0], "scheduler_key": scheduler[1]}
     return security, {FILES[role]: _read(value) for role, value in contents.items()}

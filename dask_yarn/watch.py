@@ -25,9 +25,7 @@ from distributed.core import Status
 from distributed.diagnostics.plugin import SchedulerPlugin
 
 from knit.exceptions import ApplicationFailed, KnitException
-from knit.states import ContainerState, ExitClass
-
-from .jobs import ENDED
+from knit.states import CONTAINER_ENDED, ContainerState, ExitClass
 
 logger = logging.getLogger(__name__)
 
@@ -40,30 +38,26 @@ class WatchYarn:
         if self.status != Status.running or self._app.gone or self.app_id is None or self._watching.locked():
             return
         async with self._watching:
-            await self._check_containers()
-
-    async def _check_containers(self) -> None:
-        try:
-            containers = await self._app.containers()
-        except ApplicationFailed:
-            await self._app_ended()
-            return
-        except KnitException as e:
-            logger.warning("checking YARN application %s failed: %s", self.app_id, e)
-            return
-        except RuntimeError:  # "cannot schedule new futures after shutdown": this process is exiting
-            return
-        latest = {c["name"]: c for c in containers if c.get("name")}  # the AM lists oldest first
-        self._note_platform_faults(containers)
-        for name, job in list(self.workers.items()):
-            c = latest.get(name)
-            if job.status == Status.running and c and c["state"] in ENDED and self.status == Status.running \
-                    and c.get("exit_class") != ExitClass.platform:
-                await job.ended()
-                del self.workers[name]
-                self._replace(name, c)
-        if set(self.worker_spec) - set(self.workers):
-            self._correct_state()  # a replacement, or a worker SpecCluster closed as lost
+            try:
+                containers = await self._app.containers()
+            except ApplicationFailed:
+                return await self._app_ended()
+            except KnitException as e:
+                logger.warning("checking YARN application %s failed: %s", self.app_id, e)
+                return
+            except RuntimeError:  # "cannot schedule new futures after shutdown": this process is exiting
+                return
+            latest = {c["name"]: c for c in containers if c.get("name")}  # the AM lists oldest first
+            self._note_platform_faults(containers)
+            for name, job in list(self.workers.items()):
+                c = latest.get(name)
+                if job.status == Status.running and c and c["state"] in CONTAINER_ENDED \
+                        and self.status == Status.running and c.get("exit_class") != ExitClass.platform:
+                    await job.ended()
+                    del self.workers[name]
+                    self._replace(name, c)
+            if set(self.worker_spec) - set(self.workers):
+                self._correct_state()  # a replacement, or a worker SpecCluster closed as lost
 
     def _note_platform_faults(self, containers: list[dict]) -> None:
         """Workers whose container the AM is replacing (a platform fault): told once, followed until the
@@ -108,8 +102,8 @@ class WatchYarn:
         self._log(str(self.app_error))
         self._app.gone = True
         self.status = Status.failed
-        if self._adaptive_ref is not None:
-            self._adaptive_ref.stop()
+        if self._adaptive is not None:
+            self._adaptive.stop()
         for job in list(self.workers.values()):
             await job.ended()
         self.workers.clear()
