@@ -47,6 +47,8 @@ NODES = 4
 AM_HEADROOM_MB = 1024
 DEADLINE = 900.0
 POLL = 0.25
+#: The cluster JVM at rest (heartbeats of 4 NodeManagers every 100 ms, the scheduler's thread) uses ~0.1 core.
+QUIET_CORES = 0.3
 CMD = "date +%s.%N > {dir}/$CONTAINER_ID; exec sleep 3600"
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -221,19 +223,32 @@ def cluster_for(n: int, work: Path, conf: dict[str, str] | None = None) -> Local
     # The local cluster declares a node LOST after 5 s without a heartbeat (for its stop_node() tests); a loaded
     # 2-core machine launching hundreds of containers stalls heartbeats longer than that, and a lost node kills
     # its containers and the AM's attempt: the run would measure the recovery, not the launch.
-    conf = {"yarn.nm.liveness-monitor.expiry-interval-ms": "120000", **(conf or {})}
+    # And the NodeManagers delete a finished container's files at once, not 60 s later (the local cluster keeps
+    # them for its log tests), so one run's deletions are not in the next run.
+    conf = {"yarn.nm.liveness-monitor.expiry-interval-ms": "120000", "yarn.nodemanager.delete.debug-delay-sec": "0",
+            **(conf or {})}
     return LocalCluster(nodes=NODES, dir=work / f"cluster-{n}", nm_memory=mem, nm_vcores=per_node + 4, conf=conf)
 
 
 
-def wait_idle(lc: LocalCluster) -> None:
-    """Until the previous run's containers are gone (a kill returns before the NodeManagers have cleaned up)."""
-    deadline = time.monotonic() + 120
+def wait_idle(lc: LocalCluster) -> float:
+    """Until the previous run is gone: its containers (a kill returns before the NodeManagers have cleaned up),
+    then the NodeManagers' own clean-up of them (signals, deletions, log aggregation), seen as the cluster JVM and
+    its children using less than QUIET_CORES over a second. Without it a run measured the previous one's
+    teardown too: the AM's first request came 24 s after the call instead of 4."""
+    start = time.monotonic()
+    deadline = start + 300
     while time.monotonic() < deadline:
         m = requests.get(f"http://{lc.rm_web_address}/ws/v1/cluster/metrics", timeout=30).json()["clusterMetrics"]
         if m["containersAllocated"] == 0 and m["appsRunning"] == 0:
-            return
+            break
         time.sleep(1)
+    while time.monotonic() < deadline:
+        before = sum(proc_cpu(lc.pid))
+        time.sleep(1)
+        if sum(proc_cpu(lc.pid)) - before < QUIET_CORES:
+            return time.monotonic() - start
+    raise TimeoutError("the cluster did not settle after the previous run within 300 s")
 
 
 def show(label: str, rows: list[dict[str, float]]) -> dict[str, float]:
@@ -258,13 +273,13 @@ def run_n(n: int, runs: int, tools: list[str], work: Path, conf: dict[str, str])
             for tool, fn in (("knit", knit_run), ("distributedshell", ds_run)):
                 if tool not in tools:
                     continue
-                wait_idle(lc)
+                settled = wait_idle(lc)
                 load = os.getloadavg()[0]
                 row = fn(lc, n, work)
                 row["load avg 1 min"] = (load + os.getloadavg()[0]) / 2
                 rows[tool].append(row)
                 print(f"  run {i + 1}/{runs} {tool}: all {row['all']:.2f} s, p50 {row['p50']:.2f} s, "
-                      f"load {row['load avg 1 min']:.2f}", flush=True)
+                      f"load {row['load avg 1 min']:.2f} (the previous run settled in {settled:.0f} s)", flush=True)
         med = {tool: show(f"{tool}, N={n}", rows[tool]) for tool in tools}
         if len(med) == 2:
             print(f"  Knit / DistributedShell, Nth container running its command: "

@@ -15,8 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hadoop.fs.FileSystem;
@@ -129,11 +127,13 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
   public static void main(String[] args) {
     int code;
     try {
-      ApplicationSpec spec = ApplicationSpec.fromJson(
-          new String(Files.readAllBytes(Paths.get(Knit.SPEC_FILE)), StandardCharsets.UTF_8));
+      // The spec's parser (Gson) loads while Hadoop logs in and reads its configuration.
+      Background<ApplicationSpec> spec = Background.start("knit-spec", () -> ApplicationSpec.fromJson(
+          new String(Files.readAllBytes(Paths.get(Knit.SPEC_FILE)), StandardCharsets.UTF_8)));
       Credentials credentials = UserGroupInformation.getCurrentUser().getCredentials();
       GatewayKeys keys = GatewayKeys.fromCredentials(credentials);
-      code = new ApplicationMaster(spec, amConf(), credentials).run(keys);
+      YarnConfiguration conf = amConf();
+      code = new ApplicationMaster(spec.await(), conf, credentials).run(keys);
     } catch (Throwable t) {
       LOG.error("ApplicationMaster failed", t);
       code = 1;
@@ -173,10 +173,8 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     ContainerToken token = new ContainerToken(keys.secret);
     // HDFS while the RM client, the gateway and the web server start: the AM's first DFSClient costs as much as
     // all of those together (~700 classes; AM JVM start to registration 1.7 s at 2 containers, issue 15).
-    FutureTask<Map<String, LocalResource>> files = new FutureTask<>(() -> containerFiles(token));
-    Thread connecting = new Thread(files, "knit-staging-files");
-    connecting.setDaemon(true);
-    connecting.start();
+    Background<Map<String, LocalResource>> files = Background.start("knit-staging-files",
+        () -> containerFiles(token));
     rm.init(conf);
     rm.start();
     launcher.start(this);
@@ -190,7 +188,7 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     WebServer web = new WebServer(kv, token, entryPoint::lastCall);
     String webUrl = "http://" + host + ":" + web.port();
     launcher.shareWithContainers(Collections.singletonMap(Knit.ENV_AM_URL, webUrl), null, null);
-    for (Map.Entry<String, LocalResource> f : await(files).entrySet()) {
+    for (Map.Entry<String, LocalResource> f : files.await().entrySet()) {
       launcher.shareWithContainers(Collections.<String, String>emptyMap(), f.getKey(), f.getValue());
     }
     RegisterApplicationMasterResponse registration = rm.registerApplicationMaster(host,
@@ -240,16 +238,6 @@ public final class ApplicationMaster implements ContainerAllocator.Handler, Cont
     files.putAll(SecretFiles.resources(fs, stagingDir));
     state.connect();
     return files;
-  }
-
-  /** The background task's result, or what it threw. */
-  private static <T> T await(FutureTask<T> task) throws Exception {
-    try {
-      return task.get();
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      throw cause instanceof Exception ? (Exception) cause : new IllegalStateException(cause);
-    }
   }
 
   KeyValueStore kv() {
