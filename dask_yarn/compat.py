@@ -31,7 +31,8 @@ class Knit02Cluster:
 
     @property
     def env(self) -> Any:
-        """The workers' environment: the path given, or the zip built from ``packages`` (knit 0.2's ``.env``)."""
+        """The workers' environment: the path given, or the zip built from ``packages`` (knit 0.2's ``.env``);
+        None on a cluster attached with ``from_application_id``."""
         return self._env
 
     @env.setter

@@ -227,6 +227,7 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         live = {c["name"]: c for c in knit.get_containers()
                 if c.get("name") and c["name"] not in (SCHEDULER, DRIVER) and c["state"] not in CONTAINER_ENDED}
         self, settings = cls.__new__(cls), json.loads(settings)
+        self._env = None  # the submitting process's local path: not published, and meaningless here
         security = dask_security.of_application(knit) if settings.get("tls") else False
         self._setup(knit, settings, live, asynchronous, loop, None, security)
         return self

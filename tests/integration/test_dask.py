@@ -385,6 +385,7 @@ def _app_containers_on_nodes(hadoop_cluster, app_id: str) -> list[str]:
 def test_from_application_id_computes_scales_and_closes(remote, hadoop_cluster):
     app_id = remote["app_id"]
     cluster = DaskYARNCluster.from_application_id(app_id)
+    assert cluster.env is None  # knit 0.2's attribute, on a cluster this process did not submit
     with Client(cluster) as client:
         assert cluster.scheduler_address == remote["address"]
         assert set(cluster.workers) == {"dask-worker-0", "dask-worker-1"}  # adopted, not restarted

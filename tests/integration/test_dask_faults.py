@@ -64,8 +64,9 @@ def test_a_killed_am_keeps_a_remote_cluster_attachable_and_growing(worker_env, h
 
 @pytest.fixture(scope="module")
 def three_nodes(cluster_factory):
-    """3 NodeManagers of 1 GB: the AM (256 MB) and two 512 MB workers; any node's loss leaves room."""
-    return cluster_factory(nodes=3, nm_memory=1024)
+    """3 NodeManagers of 896 MB: the AM (256 MB) and two 512 MB workers, never two workers on one node (1 GB
+    nodes let YARN put both on one, and the test then lost both); any node's loss leaves room."""
+    return cluster_factory(nodes=3, nm_memory=896)
 
 
 def test_a_worker_on_a_lost_node_comes_back_under_its_name_without_a_restart(three_nodes, point_at, worker_env):
