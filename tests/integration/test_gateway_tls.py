@@ -197,6 +197,12 @@ def test_idle_sockets_and_an_endless_line_do_not_exhaust_the_am(served):
     assert k.runtime_status() == "RUNNING" and k.get_containers()[0]["state"] == "RUNNING"
 
 
+def all_threads_stopped(pid: int) -> bool:
+    """Whether every thread of ``pid`` is in state T (stopped), per /proc/<pid>/task/*/stat."""
+    states = [Path(t, "stat").read_text().rsplit(")", 1)[1].split()[0] for t in Path(f"/proc/{pid}/task").iterdir()]
+    return bool(states) and all(st == "T" for st in states)
+
+
 def test_a_stopped_am_gives_a_timeout_naming_the_application(served):
     k, _ = served
     pid = am_pid(k.app_id)
@@ -204,6 +210,9 @@ def test_a_stopped_am_gives_a_timeout_naming_the_application(served):
     k2.get_containers()
     os.kill(pid, signal.SIGSTOP)
     try:
+        # kill() returns once the signal is queued; a thread the request wakes may still answer before it stops
+        # (it did once in CI): wait until every thread of the JVM is stopped.
+        wait_until(lambda: all_threads_stopped(pid), 10, "every thread of the AM's JVM stopped")
         t0 = time.monotonic()
         with pytest.raises(ControlTimeout, match=rf"{k.app_id} did not answer containers\(\) within 3 s"):
             k2.get_containers()
