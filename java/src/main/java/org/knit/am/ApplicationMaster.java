@@ -1,5 +1,6 @@
 package org.knit.am;
 
+import org.knit.common.Background;
 import org.knit.common.Knit;
 import org.knit.common.GatewayKeys;
 import org.knit.common.HdfsWrites;

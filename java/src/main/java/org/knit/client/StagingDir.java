@@ -1,6 +1,7 @@
 package org.knit.client;
 
 import org.knit.am.LaunchScript;
+import org.knit.common.Background;
 import org.knit.common.GatewayKeys;
 import org.knit.common.Knit;
 
@@ -12,10 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -78,26 +75,30 @@ final class StagingDir {
     return new Path(dir, Knit.SPEC_FILE);
   }
 
+  /** Writes every file at once; on a failure, after the others have ended (the caller then removes the dir). */
   private static void writeAll(FileSystem fs, Path dir, Map<String, byte[]> files) throws IOException {
-    ExecutorService pool = Executors.newFixedThreadPool(files.size());
-    try {
-      List<Future<Void>> writes = new ArrayList<>();
-      for (Map.Entry<String, byte[]> f : files.entrySet()) {
-        writes.add(pool.submit(() -> writePrivate(fs, new Path(dir, f.getKey()), f.getValue())));
-      }
-      for (Future<Void> w : writes) {
-        try {
-          w.get();
-        } catch (ExecutionException e) {
-          Throwable cause = e.getCause();
-          throw cause instanceof IOException ? (IOException) cause : new IOException(cause);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new InterruptedIOException("interrupted while writing the staging dir " + dir);
+    List<Background<Void>> writes = new ArrayList<>();
+    for (Map.Entry<String, byte[]> f : files.entrySet()) {
+      writes.add(Background.start("knit-staging-write",
+          () -> writePrivate(fs, new Path(dir, f.getKey()), f.getValue())));
+    }
+    IOException failed = null;
+    for (Background<Void> w : writes) {
+      try {
+        w.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while writing the staging dir " + dir);
+      } catch (Exception e) {
+        if (failed == null) {
+          failed = e instanceof IOException ? (IOException) e : new IOException(e);
+        } else {
+          failed.addSuppressed(e);
         }
       }
-    } finally {
-      pool.shutdownNow();
+    }
+    if (failed != null) {
+      throw failed;
     }
   }
 

@@ -1,4 +1,4 @@
-package org.knit.am;
+package org.knit.common;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;

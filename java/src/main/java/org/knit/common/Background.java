@@ -1,15 +1,15 @@
-package org.knit.am;
+package org.knit.common;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 
 /**
- * One piece of the AM's start-up on a thread of its own. A cold JVM spends its start-up loading classes, one
- * core's work; the pieces that do not need each other (reading the spec, logging in, connecting to HDFS) overlap
- * on a node's other cores (issue 15).
+ * Work on a thread of its own, awaited later (issue 15). The AM's start-up: a cold JVM spends it loading classes,
+ * one core's work, so the pieces that do not need each other (reading the spec, logging in, connecting to HDFS)
+ * overlap on a node's other cores. The client's staging writes: each small file's close waits on its own.
  */
-final class Background<T> {
+public final class Background<T> {
   private final FutureTask<T> task;
 
   private Background(Callable<T> work) {
@@ -17,7 +17,7 @@ final class Background<T> {
   }
 
   /** Starts {@code work} on a daemon thread named {@code name}. */
-  static <T> Background<T> start(String name, Callable<T> work) {
+  public static <T> Background<T> start(String name, Callable<T> work) {
     Background<T> b = new Background<>(work);
     Thread t = new Thread(b.task, name);
     t.setDaemon(true);
@@ -26,7 +26,7 @@ final class Background<T> {
   }
 
   /** The result, once there; what the work threw is thrown here, as it was. */
-  T await() throws Exception {
+  public T await() throws Exception {
     try {
       return task.get();
     } catch (ExecutionException e) {
