@@ -26,12 +26,13 @@ from tornado.ioloop import PeriodicCallback
 
 from knit import secret_envvars as secret_envvars_
 from knit.exceptions import ApplicationFailed, SpecError
+from knit.spec import check_int
 from knit.states import CONTAINER_ENDED
 
 from . import config, security as dask_security
 from .compat import Knit02Cluster, pick
-from .config import memory_mb, positive_int
-from .errors import ClusterStateError, WorkerNotFound
+from .config import memory_mb
+from .errors import ClusterStateError, WorkerNotFound  # noqa: F401 (WorkerNotFound: importable from here too)
 from ._knit_dask import DRIVER, SCHEDULER, published
 from .jobs import CLUSTER_KEY, MiB, YarnApp, YARNScheduler, YARNWorker
 from .watch import WatchYarn
@@ -146,14 +147,14 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         if isinstance(extra, str) or not all(isinstance(a, str) for a in extra):
             raise SpecError(f"worker_extra_args must be a list of strings; got {extra!r}")
         settings = {
-            "deploy_mode": mode, "vcores": positive_int(pick(worker_vcores, "worker.vcores"), "worker_vcores"),
+            "deploy_mode": mode, "vcores": check_int(pick(worker_vcores, "worker.vcores"), "worker_vcores"),
             "memory": memory_mb(pick(worker_memory, "worker.memory"), "worker_memory"),
             "worker_class": str(pick(worker_class, "worker.class")), "extra_args": list(extra),
             "memory_fraction": float(cfg("worker.memory-fraction")),
             "death_timeout": int(parse_timedelta(cfg("worker.death-timeout"))),
-            "restarts": positive_int(pick(worker_restarts, "worker.restarts"), "worker_restarts", -1),
+            "restarts": check_int(pick(worker_restarts, "worker.restarts"), "worker_restarts", -1),
             "idle_timeout": int(parse_timedelta(pick(idle_timeout, "idle-timeout"))),
-            "scheduler_vcores": positive_int(pick(scheduler_vcores, "scheduler.vcores"), "scheduler_vcores"),
+            "scheduler_vcores": check_int(pick(scheduler_vcores, "scheduler.vcores"), "scheduler_vcores"),
             "scheduler_memory": memory_mb(pick(scheduler_memory, "scheduler.memory"), "scheduler_memory"),
             "start_timeout": 300, "scheduler": None, "script": _script, "tls": None}
         dask_security.check(security)
@@ -177,7 +178,7 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
             if cfg("control-timeout") is not None:
                 kwargs.setdefault("control_timeout", parse_timedelta(cfg("control-timeout")))
             knit = Knit(**kwargs)
-        n = positive_int(pick(n_workers, "worker.count"), "n_workers", 0)
+        n = check_int(pick(n_workers, "worker.count"), "n_workers", 0)
         self._setup(knit, settings, {f"dask-worker-{i}": None for i in range(n)}, asynchronous, loop, name, security)
 
     def _setup(self, knit: Any, settings: dict, workers: dict, asynchronous: bool, loop: Any, name: Any,
@@ -235,7 +236,7 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
     # -- configuration -------------------------------------------------------------------------------------
 
     def _worker_spec(self, vcores: Any, memory: Any) -> dict:
-        options = {"app": self._app, "nthreads": positive_int(vcores, "cpu"),
+        options = {"app": self._app, "nthreads": check_int(vcores, "cpu"),
                    "memory_limit": memory_mb(memory, "memory") * MiB}
         return {"cls": YARNWorker, "options": options}
 
@@ -353,14 +354,14 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         cpu, n_workers = pick(cpu, cpus, "cpu", "cpus"), n_workers if nworkers is None else nworkers
         self._start_options(checks, kwargs)
         self.new_spec = self._spec_like_new(cpu, memory)
-        positive_int(n_workers, "n_workers", 0)
+        check_int(n_workers, "n_workers", 0)
         return self.sync(self._add, max(0, n_workers - len(self.worker_spec)), self.new_spec)
 
     def add_workers(self, n_workers: int = 1, cpu: int | None = None, memory: Any = None, *,
                     cpus: int | None = None) -> Any:
         """Add ``n_workers`` workers of ``cpu`` (knit 0.2: ``cpus``) vcores and ``memory``; returns their names."""
         spec = self._spec_like_new(pick(cpu, cpus, "cpu", "cpus"), memory)
-        return self.sync(self._add, positive_int(n_workers, "n_workers"), spec, True)
+        return self.sync(self._add, check_int(n_workers, "n_workers"), spec, True)
 
     async def _add(self, n: int, spec: dict, names: bool = False) -> Any:
         self._check_usable()
