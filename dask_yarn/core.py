@@ -380,10 +380,7 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
 
     def remove_worker(self, name: str) -> Any:
         """Retire the worker ``name`` (or knit 0.2: in container ``name``) gracefully, then remove its container."""
-        name = self._worker_name(name)
-        if name not in self.worker_spec:
-            raise WorkerNotFound(f"no worker of this cluster is named {name!r}; workers: {sorted(self.workers)}")
-        return self.sync(self.scale_down, [name])
+        return self.sync(self.scale_down, [self._worker_name(name)])
 
     def scale(self, n: int = 0, memory: Any = None, cores: Any = None) -> Any:
         if self.status != Status.closing:  # SpecCluster's close scales to zero
