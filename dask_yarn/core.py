@@ -192,13 +192,13 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         self._watching = asyncio.Lock()
         self._app = YarnApp(knit, wanted=lambda name: name in self.worker_spec)
         self._platform_faults: set[str] = set()  # container ids whose end the AM repairs (dask_yarn/watch.py)
-        self._adopted = {n: c for n, c in workers.items() if c is not None}
+        self._app.requested.update(n for n, c in workers.items() if c is not None)  # adopted: no request
         spec = self._worker_spec(settings["vcores"], settings["memory"])
         worker_spec = {n: spec if c is None else self._worker_spec(c["vcores"], c["memory"]) for n, c in
                        workers.items()}
         remote = self.deploy_mode == "remote"
-        initial = [(n, s["options"]["nthreads"], s["options"]["memory_limit"] // MiB)
-                   for n, s in worker_spec.items() if n not in self._adopted]  # remote: requested with the scheduler
+        # remote mode: the new workers' containers are requested with the scheduler's
+        initial = [(n, settings["vcores"], settings["memory"]) for n, c in workers.items() if c is None]
         scheduler = {"cls": YARNScheduler, "options": {"app": self._app, "workers": initial,
                                                        "timeout": settings["start_timeout"]}} if remote else None
         if not asynchronous:  # in async mode the (possibly long) build runs off-loop in _start
@@ -297,10 +297,6 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         with warnings.catch_warnings():  # ours replaces .local_cluster's subscription (it has no workers)
             warnings.filterwarnings("ignore", "Scheduler already contains a plugin with name worker-status")
             await super()._start()
-        for n, c in self._adopted.items():
-            self.workers[n] = YARNWorker(self.scheduler.address, n, adopted=True,
-                                         **self.worker_spec[n]["options"])
-            await self.workers[n]
 
     async def _resolve_security(self) -> None:
         """The cluster's ``Security`` (certificates made now, off the loop); the containers' copy is submitted."""
