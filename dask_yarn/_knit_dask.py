@@ -49,9 +49,6 @@ class AM:
                 return None
             raise
 
-    def put(self, key: str, value: str) -> None:
-        self.call("PUT", "/knit/kv/" + key, value.encode())
-
     def wait(self, key: str, timeout: float) -> str:
         deadline = time.monotonic() + timeout
         while (value := self.call("GET", "/knit/kv/" + key)) is None:
@@ -114,7 +111,7 @@ def scheduler(cfg: dict, name: str) -> None:
         async with Scheduler(host=host, port=0, dashboard=True, dashboard_address=":0", security=security,
                              protocol=protocol) as s:
             for key, value in published(s.address, f"http://{host}:{s.http_server.port}").items():
-                am.put(key, value)
+                am.call("PUT", "/knit/kv/" + key, value.encode())
             quiet_since = time.monotonic()
             while s.status not in (Status.closing, Status.closed):
                 await asyncio.sleep(2)
