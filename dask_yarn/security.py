@@ -60,9 +60,8 @@ def resolve(security: Any) -> tuple[Security | None, dict[str, str]]:
     worker = (security.tls_worker_cert, security.tls_worker_key or security.tls_worker_cert)
     scheduler = (security.tls_scheduler_cert, security.tls_scheduler_key or security.tls_scheduler_cert) \
         if security.tls_scheduler_cert else worker
-    contents = {"ca": security.tls_ca_file, "worker_cert": worker[0], "worker_key": worker[1],
-                "scheduler_cert": scheduler[0], "scheduler_key": scheduler[1]}
-    return security, {FILES[role]: _read(value) for role, value in contents.items()}
+    contents = (security.tls_ca_file, *worker, *scheduler)  # in the order of FILES
+    return security, {name: _read(value) for name, value in zip(FILES.values(), contents)}
 
 
 def _read(value: str) -> str:
