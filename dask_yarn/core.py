@@ -279,8 +279,10 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
     # -- lifecycle -----------------------------------------------------------------------------------------
 
     async def _start(self) -> None:
-        if self.status == Status.created:
-            await self._resolve_security()
+        if self.status == Status.created:  # the cluster's Security (certificates made now, off the loop)
+            security, self._secret_files = await asyncio.to_thread(dask_security.resolve, self._security_arg)
+            self._app.security, self._settings["tls"] = security, dask_security.FILES if security else None
+            self.security = security or self.security  # SpecCluster's own connections to the scheduler
         if self.status == Status.created and self.knit.app_id is None:
             await asyncio.to_thread(self._resolve_env)
             if self.deploy_mode == "local":
@@ -298,20 +300,12 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
             warnings.filterwarnings("ignore", "Scheduler already contains a plugin with name worker-status")
             await super()._start()
 
-    async def _resolve_security(self) -> None:
-        """The cluster's ``Security`` (certificates made now, off the loop); the containers' copy is submitted."""
-        security, self._secret_files = await asyncio.to_thread(dask_security.resolve, self._security_arg)
-        self._app.security, self._settings["tls"] = security, dask_security.FILES if security else None
-        self.security = security or self.security  # SpecCluster's own connections to the scheduler
-
     async def _close(self) -> None:
         if self.status not in (Status.closing, Status.closed):
             if self._adaptive is not None:
                 self._adaptive.stop()
-            watch = self.periodic_callbacks.pop("yarn-watch", None)
-            if watch is not None:
-                watch.stop()
-            async with self._watching:  # no AM call in flight may reopen a gateway to the dead AM
+            async with self._watching:  # no watch's AM call in flight may reopen a gateway to the dead AM (later
+                # ticks see ._app.gone, until Cluster._close stops the watch)
                 await self._app.kill()  # every container goes with the application, in one call
             if isinstance(self.scheduler, YARNScheduler):  # gone with it: SpecCluster must not call it
                 await self.scheduler.close()
