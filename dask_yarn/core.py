@@ -9,7 +9,6 @@ import asyncio
 import base64
 import hashlib
 import json
-import logging
 import os
 import re
 import warnings
@@ -37,7 +36,6 @@ from ._knit_dask import DRIVER, SCHEDULER, published
 from .jobs import CLUSTER_KEY, MiB, YarnApp, YARNScheduler, YARNWorker
 from .watch import WatchYarn
 
-logger = logging.getLogger(__name__)
 RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_knit_dask.py")
 
 
