@@ -70,8 +70,9 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
     :meth:`from_application_id`, or ``idle_timeout`` with no client, task or cluster object).
 
     Dead workers' containers are replaced (``worker_restarts``); those the cluster took away (node lost,
-    preempted) are replaced by the ApplicationMaster under the same name, spending nothing. If the application ends under the cluster,
-    work is cancelled with its diagnostics and ``wait_for_workers`` raises :class:`knit.ApplicationFailed`.
+    preempted) are replaced by the ApplicationMaster under the same name, spending nothing. If the application
+    ends under the cluster, work is cancelled with its diagnostics and ``wait_for_workers`` raises
+    :class:`knit.ApplicationFailed`.
 
     Parameters
     ----------

@@ -4,9 +4,9 @@ environment variable, the spec or a log).
 
 ``security=True`` (the default; None too, as in dask-yarn) makes a new EC P-256 key and self-signed certificate
 for the cluster (the client JVM's ``tlsIdentity``): the one certificate is the cluster's CA and every member's
-(scheduler, workers, local clients), so each end of every connection proves it holds the cluster's key. ``security=Security(...)`` brings
-one's own: its CA, worker and scheduler certificates and keys go to the containers (the scheduler's default to
-the worker's). ``security=False``: plain TCP.
+(scheduler, workers, local clients), so each end of every connection proves it holds the cluster's key.
+``security=Security(...)`` brings one's own: its CA, worker and scheduler certificates and keys go to the
+containers (the scheduler's default to the worker's). ``security=False``: plain TCP.
 """
 from __future__ import annotations
 
