@@ -303,8 +303,9 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         if self.status not in (Status.closing, Status.closed):
             if self._adaptive is not None:
                 self._adaptive.stop()
-            async with self._watching:  # no watch's AM call in flight may reopen a gateway to the dead AM (later
-                # ticks see ._app.gone, until Cluster._close stops the watch)
+            # no AM call of the watch may be in flight (it could reopen a gateway to the dead AM); its later ticks
+            # see ._app.gone, until Cluster._close stops it
+            async with self._watching:
                 await self._app.kill()  # every container goes with the application, in one call
             if isinstance(self.scheduler, YARNScheduler):  # gone with it: SpecCluster must not call it
                 await self.scheduler.close()
