@@ -48,9 +48,8 @@ class Knit02Cluster:
         """Ids of the containers of this cluster's running workers, sorted (knit 0.2's ``.workers``)."""
         if self.app_id is None:
             return []
-        names = set(self.worker_spec)
         return sorted(c["id"] for c in self.knit.get_containers()
-                      if c.get("name") in names and c.get("id") and c["state"] not in CONTAINER_ENDED)
+                      if c.get("name") in self.worker_spec and c.get("id") and c["state"] not in CONTAINER_ENDED)
 
     def _worker_name(self, name_or_id: str) -> str:
         """A worker's name from its name or (knit 0.2) its container's id."""
