@@ -11,7 +11,7 @@ Figures (seconds), per deploy mode, each run a new application:
 
 Only the first run localizes the environment on the nodes; later ones find it in the NodeManagers' per-user
 cache (Knit localizes shared dependencies as PRIVATE resources). The environment is a venv of this process's
-dask/distributed/numpy/bokeh (:func:`dask_yarn.testing.local_worker_env`, cached in /tmp; uploaded to HDFS
+dask/distributed/numpy/bokeh (:func:`dask_env.local_worker_env`, cached in /tmp; uploaded to HDFS
 once, then reused by Knit's upload cache).
 
 Usage::
@@ -30,11 +30,12 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, "tests"))  # dask_env: the workers' environment
 
 import dask  # noqa: E402
 
+from dask_env import local_worker_env  # noqa: E402
 from dask_yarn import DaskYARNCluster  # noqa: E402
-from dask_yarn.testing import local_worker_env  # noqa: E402
 from knit.localcluster import LocalCluster  # noqa: E402
 
 

@@ -50,8 +50,9 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, "tests"))  # dask_env: the workers' environment
 
-from dask_yarn.testing import local_worker_env  # noqa: E402
+from dask_env import local_worker_env  # noqa: E402
 from knit.localcluster import LocalCluster  # noqa: E402
 
 CMD = "$PYTHON_BIN -c 'import distributed'"

@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import os
 import runpy
 import socket
@@ -49,9 +50,6 @@ class AM:
                 return None
             raise
 
-    def put(self, key: str, value: str) -> None:
-        self.call("PUT", "/knit/kv/" + key, value.encode())
-
     def wait(self, key: str, timeout: float) -> str:
         deadline = time.monotonic() + timeout
         while (value := self.call("GET", "/knit/kv/" + key)) is None:
@@ -60,25 +58,20 @@ class AM:
             time.sleep(0.25)
         return value
 
-    def idle_seconds(self) -> float | None:
-        """Seconds since a client last called the AM; None if this AM cannot be reached (KNIT_AM_URL names the
-        attempt that launched this container: a later attempt serves elsewhere)."""
+    def idle_seconds(self) -> float:
+        """Seconds since a client last called the AM; infinite if this AM cannot be reached (KNIT_AM_URL names the
+        attempt that launched this container: a later attempt serves elsewhere), which cannot say otherwise."""
         try:
             return json.loads(self.call("GET", "/knit/idle") or "{}").get("seconds_since_client_call", 0)
         except OSError as e:
             print(f"the ApplicationMaster at {self.url} cannot be reached ({e}): idle by this scheduler's own clock",
                   file=sys.stderr, flush=True)
-            return None
+            return math.inf
 
 
 def published(address: str, dashboard: str) -> dict[str, str]:
     """What a cluster's scheduler publishes in the AM's store (here or, local mode, in the cluster's process)."""
     return {ADDRESS_KEY: address, DASHBOARD_KEY: dashboard, WEB_TARGET_KEY: dashboard}  # tracking URL -> dashboard
-
-
-def _idle(am_idle_seconds: float | None, timeout: float) -> bool:
-    """Whether the AM has had no client call for ``timeout`` (an unreachable AM cannot say otherwise)."""
-    return am_idle_seconds is None or am_idle_seconds > timeout
 
 
 def worker(cfg: dict, name: str) -> None:
@@ -108,20 +101,19 @@ def scheduler(cfg: dict, name: str) -> None:
     tls = cfg.get("tls")
     security = Security(tls_ca_file=tls["ca"], tls_scheduler_cert=tls["scheduler_cert"],
                         tls_scheduler_key=tls["scheduler_key"], require_encryption=True) if tls else None
-    protocol = "tls://" if tls else None
 
     async def run() -> None:
         async with Scheduler(host=host, port=0, dashboard=True, dashboard_address=":0", security=security,
-                             protocol=protocol) as s:
+                             protocol="tls://" if tls else None) as s:
             for key, value in published(s.address, f"http://{host}:{s.http_server.port}").items():
-                am.put(key, value)
+                am.call("PUT", "/knit/kv/" + key, value.encode())
             quiet_since = time.monotonic()
             while s.status not in (Status.closing, Status.closed):
                 await asyncio.sleep(2)
                 if any(c != "fire-and-forget" for c in s.clients) or s.check_idle() is None:
                     quiet_since = time.monotonic()
                 elif time.monotonic() - quiet_since > cfg["idle_timeout"] > 0 \
-                        and _idle(await asyncio.to_thread(am.idle_seconds), cfg["idle_timeout"]):
+                        and await asyncio.to_thread(am.idle_seconds) > cfg["idle_timeout"]:
                     print(f"no client, task or cluster call for {cfg['idle_timeout']} s: closing",
                           file=sys.stderr, flush=True)
                     await s.close(reason="idle")

@@ -13,8 +13,9 @@ import sys
 
 from knit import secret_envvars
 from knit.cli_start import _pair  # knit start's KEY=VALUE
-from knit.cli_output import EXIT_FAILED, EXIT_OK, conf_kwargs, logs_text, print_result
+from knit.cli_output import EXIT_FAILED, EXIT_OK, conf_kwargs, print_result
 from knit.exceptions import SpecError
+from knit.shared import DEFAULT_LOG_TAIL
 from knit.states import APP_FINISHED, CONTAINER_ENDED, FINAL_FAILED, FinalStatus
 
 
@@ -60,22 +61,6 @@ def _status(args: argparse.Namespace) -> int:
     return EXIT_FAILED if report.get("final_status") in FINAL_FAILED else EXIT_OK
 
 
-def _kill(args: argparse.Namespace) -> int:
-    from knit import Knit
-    k = Knit.connect(args.app, **conf_kwargs(args))
-    k.kill()
-    state = k.runtime_status()
-    print_result(args, {"app_id": args.app, "state": state}, f"{args.app} {state}")
-    return EXIT_OK
-
-
-def _logs(args: argparse.Namespace) -> int:
-    from knit import Knit
-    logs = Knit.connect(args.app, **conf_kwargs(args)).logs()
-    print_result(args, logs, logs_text(logs))
-    return EXIT_OK
-
-
 def add_dask_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     """Register ``knit dask ...`` on the ``knit`` parser."""
     conn = argparse.ArgumentParser(add_help=False, parents=[parent])
@@ -101,8 +86,9 @@ def add_dask_commands(sub: argparse._SubParsersAction, parent: argparse.Argument
                    "stdin), never in argv, the spec or the logs (repeatable)")
     p.add_argument("--wait", action="store_true", help="wait for the script to end; exit 1 if it failed")
     p.set_defaults(func=_submit)
+    from knit.cli import _kill, _logs  # knit kill | logs (imported here: knit.cli imports this module)
     for name, fn, text in (("status", _status, "a Dask cluster's state, scheduler, dashboard and containers"),
                            ("kill", _kill, "end a Dask cluster"), ("logs", _logs, "its containers' logs")):
         p = dsub.add_parser(name, parents=[conn], help=text)
         p.add_argument("app", metavar="APP", help="application id")
-        p.set_defaults(func=fn)
+        p.set_defaults(func=fn, container=None, tail=DEFAULT_LOG_TAIL, include_debug=False)  # knit logs' defaults

@@ -48,19 +48,18 @@ class Knit02Cluster:
         """Ids of the containers of this cluster's running workers, sorted (knit 0.2's ``.workers``)."""
         if self.app_id is None:
             return []
-        names = set(self.worker_spec)
         return sorted(c["id"] for c in self.knit.get_containers()
-                      if c.get("name") in names and c.get("id") and c["state"] not in CONTAINER_ENDED)
+                      if c.get("name") in self.worker_spec and c.get("id") and c["state"] not in CONTAINER_ENDED)
 
     def _worker_name(self, name_or_id: str) -> str:
         """A worker's name from its name or (knit 0.2) its container's id."""
-        if name_or_id in self.worker_spec or self.app_id is None:
-            return name_or_id
-        for c in self.knit.get_containers():
-            if c.get("id") == name_or_id and c.get("name") in self.worker_spec:
-                return c["name"]
-        raise WorkerNotFound(f"no worker of this cluster is named {name_or_id!r} or runs in that container; "
-                             f"workers: {sorted(self.worker_spec)}")
+        name = name_or_id
+        if name not in self.worker_spec and self.app_id is not None:
+            name = {c.get("id"): c.get("name") for c in self.knit.get_containers()}.get(name_or_id, name_or_id)
+        if name not in self.worker_spec:
+            raise WorkerNotFound(f"no worker of this cluster is named {name_or_id!r} or runs in that container; "
+                                 f"workers: {sorted(self.worker_spec)}")
+        return name
 
     def _start_options(self, checks: bool, kwargs: dict) -> None:
         """knit 0.2's ``start(checks=, **kwargs)``, passed to ``Knit.start``: given to the application before it is
@@ -75,11 +74,6 @@ class Knit02Cluster:
         if self.app_id is not None or self._app.submit is None:
             raise ClusterStateError(f"start({sorted(options)}) applies to the application before it is submitted; "
                                     f"{self.app_id or 'this cluster'} already runs")
-        submit = self._app.submit
-        for key, value in options.items():
-            if key == "files":
-                submit["files"] = [*value, *submit.get("files", [])]
-            elif key == "envvars":
-                submit["envvars"] = {**(submit.get("envvars") or {}), **value}
-            else:
-                submit[key] = value
+        submit = self._app.submit  # files go before the cluster's own, envvars over them
+        submit.update(options, files=[*options.get("files", []), *submit["files"]],
+                      envvars={**(submit["envvars"] or {}), **options.get("envvars", {})} or None)

@@ -17,6 +17,7 @@ import yaml
 from dask.utils import parse_bytes
 
 from knit.exceptions import SpecError
+from knit.spec import check_int
 
 FILE = os.path.join(os.path.dirname(__file__), "yarn.yaml")
 with open(FILE) as f:
@@ -49,19 +50,9 @@ def memory_mb(value: Any, keyword: str) -> int:
     """
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise SpecError(f"{keyword} must be a size such as '2 GiB' or an int of MB; got {value!r}")
-    try:
-        mb = value if isinstance(value, int) else math.ceil(parse_bytes(value) / 2**20)
-    except ValueError as e:
-        raise SpecError(f"{keyword}={value!r} is not a size such as '2 GiB': {e}") from None
-    if mb < 1:
-        raise SpecError(f"{keyword} must be at least 1 MB; got {value!r}")
-    return int(mb)
-
-
-def positive_int(value: Any, keyword: str, minimum: int = 1) -> int:
-    """``value`` if it is an int (not a bool) >= ``minimum``; else a :class:`SpecError` naming ``keyword``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise SpecError(f"{keyword} must be an integer >= {minimum}; got {value!r}")
-    return value
+    elif isinstance(value, str):
+        try:
+            value = math.ceil(parse_bytes(value) / 2**20)
+        except ValueError as e:
+            raise SpecError(f"{keyword}={value!r} is not a size such as '2 GiB': {e}") from None
+    return check_int(value, keyword)  # ints (not bools) of at least 1 MB

@@ -9,7 +9,6 @@ import asyncio
 import base64
 import hashlib
 import json
-import logging
 import os
 import re
 import warnings
@@ -26,17 +25,17 @@ from tornado.ioloop import PeriodicCallback
 
 from knit import secret_envvars as secret_envvars_
 from knit.exceptions import ApplicationFailed, SpecError
+from knit.spec import check_int
 from knit.states import CONTAINER_ENDED
 
 from . import config, security as dask_security
 from .compat import Knit02Cluster, pick
-from .config import memory_mb, positive_int
-from .errors import ClusterStateError, WorkerNotFound
+from .config import memory_mb
+from .errors import ClusterStateError, WorkerNotFound  # noqa: F401 (WorkerNotFound: importable from here too)
 from ._knit_dask import DRIVER, SCHEDULER, published
 from .jobs import CLUSTER_KEY, MiB, YarnApp, YARNScheduler, YARNWorker
 from .watch import WatchYarn
 
-logger = logging.getLogger(__name__)
 RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_knit_dask.py")
 
 
@@ -71,8 +70,9 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
     :meth:`from_application_id`, or ``idle_timeout`` with no client, task or cluster object).
 
     Dead workers' containers are replaced (``worker_restarts``); those the cluster took away (node lost,
-    preempted) are replaced by the ApplicationMaster under the same name, spending nothing. If the application ends under the cluster,
-    work is cancelled with its diagnostics and ``wait_for_workers`` raises :class:`knit.ApplicationFailed`.
+    preempted) are replaced by the ApplicationMaster under the same name, spending nothing. If the application
+    ends under the cluster, work is cancelled with its diagnostics and ``wait_for_workers`` raises
+    :class:`knit.ApplicationFailed`.
 
     Parameters
     ----------
@@ -146,14 +146,14 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         if isinstance(extra, str) or not all(isinstance(a, str) for a in extra):
             raise SpecError(f"worker_extra_args must be a list of strings; got {extra!r}")
         settings = {
-            "deploy_mode": mode, "vcores": positive_int(pick(worker_vcores, "worker.vcores"), "worker_vcores"),
+            "deploy_mode": mode, "vcores": check_int(pick(worker_vcores, "worker.vcores"), "worker_vcores"),
             "memory": memory_mb(pick(worker_memory, "worker.memory"), "worker_memory"),
             "worker_class": str(pick(worker_class, "worker.class")), "extra_args": list(extra),
             "memory_fraction": float(cfg("worker.memory-fraction")),
             "death_timeout": int(parse_timedelta(cfg("worker.death-timeout"))),
-            "restarts": positive_int(pick(worker_restarts, "worker.restarts"), "worker_restarts", -1),
+            "restarts": check_int(pick(worker_restarts, "worker.restarts"), "worker_restarts", -1),
             "idle_timeout": int(parse_timedelta(pick(idle_timeout, "idle-timeout"))),
-            "scheduler_vcores": positive_int(pick(scheduler_vcores, "scheduler.vcores"), "scheduler_vcores"),
+            "scheduler_vcores": check_int(pick(scheduler_vcores, "scheduler.vcores"), "scheduler_vcores"),
             "scheduler_memory": memory_mb(pick(scheduler_memory, "scheduler.memory"), "scheduler_memory"),
             "start_timeout": 300, "scheduler": None, "script": _script, "tls": None}
         dask_security.check(security)
@@ -177,7 +177,7 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
             if cfg("control-timeout") is not None:
                 kwargs.setdefault("control_timeout", parse_timedelta(cfg("control-timeout")))
             knit = Knit(**kwargs)
-        n = positive_int(pick(n_workers, "worker.count"), "n_workers", 0)
+        n = check_int(pick(n_workers, "worker.count"), "n_workers", 0)
         self._setup(knit, settings, {f"dask-worker-{i}": None for i in range(n)}, asynchronous, loop, name, security)
 
     def _setup(self, knit: Any, settings: dict, workers: dict, asynchronous: bool, loop: Any, name: Any,
@@ -191,13 +191,13 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         self._watching = asyncio.Lock()
         self._app = YarnApp(knit, wanted=lambda name: name in self.worker_spec)
         self._platform_faults: set[str] = set()  # container ids whose end the AM repairs (dask_yarn/watch.py)
-        self._adopted = {n: c for n, c in workers.items() if c is not None}
+        self._app.requested.update(n for n, c in workers.items() if c is not None)  # adopted: no request
         spec = self._worker_spec(settings["vcores"], settings["memory"])
         worker_spec = {n: spec if c is None else self._worker_spec(c["vcores"], c["memory"]) for n, c in
                        workers.items()}
         remote = self.deploy_mode == "remote"
-        initial = [(n, s["options"]["nthreads"], s["options"]["memory_limit"] // MiB)
-                   for n, s in worker_spec.items() if n not in self._adopted]  # remote: requested with the scheduler
+        # remote mode: the new workers' containers are requested with the scheduler's
+        initial = [(n, settings["vcores"], settings["memory"]) for n, c in workers.items() if c is None]
         scheduler = {"cls": YARNScheduler, "options": {"app": self._app, "workers": initial,
                                                        "timeout": settings["start_timeout"]}} if remote else None
         if not asynchronous:  # in async mode the (possibly long) build runs off-loop in _start
@@ -235,7 +235,7 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
     # -- configuration -------------------------------------------------------------------------------------
 
     def _worker_spec(self, vcores: Any, memory: Any) -> dict:
-        options = {"app": self._app, "nthreads": positive_int(vcores, "cpu"),
+        options = {"app": self._app, "nthreads": check_int(vcores, "cpu"),
                    "memory_limit": memory_mb(memory, "memory") * MiB}
         return {"cls": YARNWorker, "options": options}
 
@@ -278,8 +278,10 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
     # -- lifecycle -----------------------------------------------------------------------------------------
 
     async def _start(self) -> None:
-        if self.status == Status.created:
-            await self._resolve_security()
+        if self.status == Status.created:  # the cluster's Security (certificates made now, off the loop)
+            security, self._secret_files = await asyncio.to_thread(dask_security.resolve, self._security_arg)
+            self._app.security, self._settings["tls"] = security, dask_security.FILES if security else None
+            self.security = security or self.security  # SpecCluster's own connections to the scheduler
         if self.status == Status.created and self.knit.app_id is None:
             await asyncio.to_thread(self._resolve_env)
             if self.deploy_mode == "local":
@@ -296,25 +298,14 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         with warnings.catch_warnings():  # ours replaces .local_cluster's subscription (it has no workers)
             warnings.filterwarnings("ignore", "Scheduler already contains a plugin with name worker-status")
             await super()._start()
-        for n, c in self._adopted.items():
-            self.workers[n] = YARNWorker(self.scheduler.address, n, adopted=True,
-                                         **self.worker_spec[n]["options"])
-            await self.workers[n]
-
-    async def _resolve_security(self) -> None:
-        """The cluster's ``Security`` (certificates made now, off the loop); the containers' copy is submitted."""
-        security, self._secret_files = await asyncio.to_thread(dask_security.resolve, self._security_arg)
-        self._app.security, self._settings["tls"] = security, dask_security.FILES if security else None
-        self.security = security or self.security  # SpecCluster's own connections to the scheduler
 
     async def _close(self) -> None:
         if self.status not in (Status.closing, Status.closed):
             if self._adaptive is not None:
                 self._adaptive.stop()
-            watch = self.periodic_callbacks.pop("yarn-watch", None)
-            if watch is not None:
-                watch.stop()
-            async with self._watching:  # no AM call in flight may reopen a gateway to the dead AM
+            # no AM call of the watch may be in flight (it could reopen a gateway to the dead AM); its later ticks
+            # see ._app.gone, until Cluster._close stops it
+            async with self._watching:
                 await self._app.kill()  # every container goes with the application, in one call
             if isinstance(self.scheduler, YARNScheduler):  # gone with it: SpecCluster must not call it
                 await self.scheduler.close()
@@ -353,14 +344,14 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
         cpu, n_workers = pick(cpu, cpus, "cpu", "cpus"), n_workers if nworkers is None else nworkers
         self._start_options(checks, kwargs)
         self.new_spec = self._spec_like_new(cpu, memory)
-        positive_int(n_workers, "n_workers", 0)
+        check_int(n_workers, "n_workers", 0)
         return self.sync(self._add, max(0, n_workers - len(self.worker_spec)), self.new_spec)
 
     def add_workers(self, n_workers: int = 1, cpu: int | None = None, memory: Any = None, *,
                     cpus: int | None = None) -> Any:
         """Add ``n_workers`` workers of ``cpu`` (knit 0.2: ``cpus``) vcores and ``memory``; returns their names."""
         spec = self._spec_like_new(pick(cpu, cpus, "cpu", "cpus"), memory)
-        return self.sync(self._add, positive_int(n_workers, "n_workers"), spec, True)
+        return self.sync(self._add, check_int(n_workers, "n_workers"), spec, True)
 
     async def _add(self, n: int, spec: dict, names: bool = False) -> Any:
         self._check_usable()
@@ -379,10 +370,7 @@ class DaskYARNCluster(Knit02Cluster, WatchYarn, SpecCluster):
 
     def remove_worker(self, name: str) -> Any:
         """Retire the worker ``name`` (or knit 0.2: in container ``name``) gracefully, then remove its container."""
-        name = self._worker_name(name)
-        if name not in self.worker_spec:
-            raise WorkerNotFound(f"no worker of this cluster is named {name!r}; workers: {sorted(self.workers)}")
-        return self.sync(self.scale_down, [name])
+        return self.sync(self.scale_down, [self._worker_name(name)])
 
     def scale(self, n: int = 0, memory: Any = None, cores: Any = None) -> Any:
         if self.status != Status.closing:  # SpecCluster's close scales to zero

@@ -4,9 +4,9 @@ environment variable, the spec or a log).
 
 ``security=True`` (the default; None too, as in dask-yarn) makes a new EC P-256 key and self-signed certificate
 for the cluster (the client JVM's ``tlsIdentity``): the one certificate is the cluster's CA and every member's
-(scheduler, workers, local clients), so each end of every connection proves it holds the cluster's key. ``security=Security(...)`` brings
-one's own: its CA, worker and scheduler certificates and keys go to the containers (the scheduler's default to
-the worker's). ``security=False``: plain TCP.
+(scheduler, workers, local clients), so each end of every connection proves it holds the cluster's key.
+``security=Security(...)`` brings one's own: its CA, worker and scheduler certificates and keys go to the
+containers (the scheduler's default to the worker's). ``security=False``: plain TCP.
 """
 from __future__ import annotations
 
@@ -60,9 +60,8 @@ def resolve(security: Any) -> tuple[Security | None, dict[str, str]]:
     worker = (security.tls_worker_cert, security.tls_worker_key or security.tls_worker_cert)
     scheduler = (security.tls_scheduler_cert, security.tls_scheduler_key or security.tls_scheduler_cert) \
         if security.tls_scheduler_cert else worker
-    contents = {"ca": security.tls_ca_file, "worker_cert": worker[0], "worker_key": worker[1],
-                "scheduler_cert": scheduler[0], "scheduler_key": scheduler[1]}
-    return security, {FILES[role]: _read(value) for role, value in contents.items()}
+    contents = (security.tls_ca_file, *worker, *scheduler)  # in the order of FILES
+    return security, {name: _read(value) for name, value in zip(FILES.values(), contents)}
 
 
 def _read(value: str) -> str:

@@ -1,7 +1,7 @@
 """DaskYARNCluster on the real local cluster (HDFS + YARN, two NodeManagers), both deploy modes.
 
 The containers' environment is a real venv holding this process's dask, distributed, numpy and bokeh, packed
-and cached under /tmp (:func:`dask_yarn.testing.local_worker_env`). One local-mode cluster (the usage page's
+and cached under /tmp (:func:`dask_env.local_worker_env`). One local-mode cluster (the usage page's
 code) serves the computation, dashboard, scaling, adapt and replacement tests in turn; one remote-mode cluster,
 started by a Python process that is then killed -9, serves the remote tests; the other tests start their own.
 """
@@ -28,7 +28,7 @@ from dask.distributed import Client, get_task_stream
 from distributed.client import FutureCancelledError
 
 from dask_yarn import DaskYARNCluster
-from dask_yarn.testing import local_worker_env
+from dask_env import local_worker_env
 from helpers import wait_until
 from knit.exceptions import ApplicationFailed
 

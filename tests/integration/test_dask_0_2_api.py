@@ -1,7 +1,7 @@
 """knit 0.2.4's ``DaskYARNCluster`` calls, as its users wrote them, on the real local cluster; and a Dask user's test
 suite that imports ``distributed.utils_test`` first, whose config reset removes ``yarn.*`` from ``dask.config``.
 
-The workers' environment is :func:`dask_yarn.testing.local_worker_env` (this process's dask and distributed).
+The workers' environment is :func:`dask_env.local_worker_env` (this process's dask and distributed).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from dask.distributed import Client
 
 from dask_yarn import DaskYARNCluster
-from dask_yarn.testing import local_worker_env
+from dask_env import local_worker_env
 from helpers import TERMINAL, wait_until
 
 REPO = str(Path(__file__).resolve().parents[2])

@@ -11,7 +11,7 @@ import dask
 from dask.distributed import Client
 
 from dask_yarn import DaskYARNCluster
-from dask_yarn.testing import local_worker_env
+from dask_env import local_worker_env
 from helpers import wait_until
 from integration.test_dask import CONFIG, settle
 

@@ -16,7 +16,7 @@ from distributed.security import Security
 
 from dask_yarn import DaskYARNCluster
 from dask_yarn.security import FILES
-from dask_yarn.testing import local_worker_env
+from dask_env import local_worker_env
 from helpers import wait_until
 from knit import gateway
 

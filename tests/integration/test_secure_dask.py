@@ -9,7 +9,7 @@ import pytest
 from dask.distributed import Client
 
 from dask_yarn import DaskYARNCluster
-from dask_yarn.testing import local_worker_env
+from dask_env import local_worker_env
 from kerberized import NO_TICKET, user
 
 CONNECT = 300  # seconds for workers to connect: the env is localized and dask imported on a busy machine
